@@ -29,7 +29,7 @@ export default defineConfig(({ mode }) => ({
     projects: [
       {
         extends: true,
-        test: { name: 'node', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+        test: { name: 'node', include: ['test/unit/**/*.test.ts'], environment: 'node', setupFiles: ['test/unit/setup.ts'] },
       },
       {
         extends: true,

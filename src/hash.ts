@@ -1,0 +1,25 @@
+/**
+ * A 53-bit hash of a string (cyrb53), as 14 hex digits. Not cryptographic:
+ * it verifies snapshots and compares states, where speed matters more.
+ */
+export function hashText(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+}
+
+/**
+ * The hash of a state as tidemark stores it (its JSON text). Two states with
+ * equal hashes are, for all practical purposes, equal: use it to check that a
+ * reloaded or replayed state matches the live one.
+ */
+export function hashState(state: unknown): string {
+  return hashText(JSON.stringify(state));
+}

@@ -1,0 +1,31 @@
+// What the page imports: define a store, connect to its worker, handle errors.
+export { defineStore, DEFAULT_CHECKPOINT, DEFAULT_RETENTION } from './define-store.js';
+export type {
+  CheckpointOptions,
+  EventOf,
+  EventsOf,
+  MigrationStep,
+  Reducer,
+  Reducers,
+  RetentionOptions,
+  StateOf,
+  StoreDefinition,
+  StoreOptions,
+} from './define-store.js';
+export { connectStore } from './client.js';
+export type { ClientStore, ConnectOptions } from './client.js';
+export type { Store } from './store.js';
+export { TidemarkError, isTidemarkError } from './errors.js';
+export type { TidemarkErrorCode, TidemarkErrorOptions } from './errors.js';
+export { hashState } from './hash.js';
+export { PROTOCOL_VERSION } from './protocol.js';
+export type {
+  CommitOptions,
+  CommitRecord,
+  CommitResult,
+  LoadReport,
+  SnapshotInfo,
+  SnapshotKind,
+  StoreStats,
+  StoredEvent,
+} from './types.js';

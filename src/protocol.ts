@@ -1,0 +1,49 @@
+import type { AnyEvent } from './apply-events.js';
+import type { CommitOptions, CommitRecord, CommitResult, LoadReport, SnapshotInfo, StoreStats } from './types.js';
+
+/**
+ * Bumped whenever WorkerApi or WorkerChange changes shape. The page sends it
+ * in `hello`, and a worker from another build refuses the connection.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** What the page sends first. */
+export interface HelloRequest {
+  protocol: number;
+  name: string;
+  version: number;
+}
+
+/** What the worker answers: the confirmed state to start the mirror from. */
+export interface HelloReply {
+  /** A fresh id for this page's commits' origins. */
+  clientId: string;
+  seq: number;
+  /** The state as JSON: one string posts ~10× faster than the object (DESIGN.md). */
+  stateJson: string;
+  report: LoadReport;
+}
+
+/** Pushed by the worker on the port given in `hello`, in seq order. */
+export type WorkerChange =
+  /** New durable commits: this page's own, and other tabs'. */
+  | { type: 'commits'; commits: CommitRecord[] }
+  /** The worker rebuilt its state (it fell behind a trimmed journal): start over from this. */
+  | { type: 'reset'; seq: number; stateJson: string }
+  /** The worker's store closed (e.g. another tab is deleting the database); commits will fail with `CLOSED`. */
+  | { type: 'closed'; reason: string };
+
+/** What a worker started by `serveStore` answers, over Comlink. */
+export interface WorkerApi {
+  /** Checks versions, then starts pushing WorkerChange messages on `changes`. */
+  hello(request: HelloRequest, changes: MessagePort): Promise<HelloReply>;
+  /** Appends one commit; resolves once durable. */
+  commit(events: AnyEvent[], origin: string, options: CommitOptions): Promise<CommitResult>;
+  /** `'manual'` always writes (if anything changed); `'hidden'` only if the cooldown allows. */
+  checkpoint(reason: 'manual' | 'hidden'): Promise<SnapshotInfo | null>;
+  stats(): Promise<StoreStats>;
+  /** The confirmed state, for a page whose mirror lost track. */
+  state(): Promise<{ seq: number; stateJson: string }>;
+  /** Stops listening to the given client's port. The engine stays open for other pages. */
+  goodbye(clientId: string): Promise<void>;
+}

@@ -1,0 +1,40 @@
+import type { CommitOptions, CommitResult, LoadReport, SnapshotInfo, StoreStats } from './types.js';
+
+/**
+ * A store, as `connectStore` (page, through the worker) and `openStore`
+ * (same thread) return it. `S` is the state, `E` the union of its events.
+ */
+export interface Store<S, E> {
+  /** The current state, synchronously. On the page it includes commits not yet durable (optimistic). */
+  getState(): S;
+  /**
+   * Calls `listener` after every change of the state or of `pendingCommits`.
+   * @returns the function that unsubscribes it
+   */
+  subscribe(listener: (state: S, previous: S) => void): () => void;
+  /**
+   * Applies the events, in order, as one atomic commit and appends it to the
+   * journal. Resolves with its seq once durable; rejects with a TidemarkError
+   * (`UNKNOWN_EVENT`, `NOT_PLAIN_DATA`, `REDUCER_THREW`, `QUOTA_EXCEEDED`,
+   * `CLOSED`…) and then nothing of it was applied or written.
+   */
+  commit(...events: E[]): Promise<CommitResult>;
+  /** `commit` with per-commit options, e.g. `{ durability: 'relaxed' }`. */
+  commitWith(options: CommitOptions, ...events: E[]): Promise<CommitResult>;
+  /**
+   * Writes a snapshot now (kind `manual`) and trims behind the retention
+   * window. Resolves with the snapshot, the newest one if nothing changed
+   * since it, or null for a store never written.
+   */
+  checkpoint(): Promise<SnapshotInfo | null>;
+  /** Seq, journal and snapshot sizes, state hash and the last load report. */
+  stats(): Promise<StoreStats>;
+  /** How many commits are not durable yet: show "saving…" while this is above 0. */
+  readonly pendingCommits: number;
+  /** Resolves once every commit made so far is durable (or rejected). */
+  whenSaved(): Promise<void>;
+  /** How the state was rebuilt when the store opened. */
+  readonly loadReport: LoadReport;
+  /** Finishes pending commits, writes a last snapshot if needed, and closes. Later calls reject with `CLOSED`. */
+  close(): Promise<void>;
+}

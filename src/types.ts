@@ -1,0 +1,92 @@
+// Shapes shared by the page and the worker: what the store reports and what
+// a committed commit looks like.
+
+/** One event as journaled: `{ type, ...payload }`. */
+export interface StoredEvent {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** A durable commit, as the worker reports it. */
+export interface CommitRecord {
+  /** The commit's sequence number; seqs run 1, 2, 3… with no gaps. */
+  seq: number;
+  /** Epoch ms when the worker accepted it. */
+  at: number;
+  events: StoredEvent[];
+  /** Who made it (`<client id>:<n>`); lets a page match confirmations to its pending commits. */
+  origin: string;
+}
+
+/** What made a snapshot: the checkpoint policy, `checkpoint()`, or a load that migrated or fell back. */
+export type SnapshotKind = 'periodic' | 'manual' | 'rewind';
+
+/** A snapshot as `stats()` lists it. */
+export interface SnapshotInfo {
+  seq: number;
+  at: number;
+  kind: SnapshotKind;
+  version: number;
+  /** Compressed size. */
+  bytes: number;
+  /** Size of the JSON before compression. */
+  rawBytes: number;
+  hash: string;
+}
+
+/** How the state was rebuilt when the store opened (or reloaded after falling behind). */
+export interface LoadReport {
+  /** Seq of the snapshot the load started from; 0 when it replayed from the start. */
+  snapshotSeq: number;
+  /** Commits read from the journal and applied on top of the snapshot. */
+  commitsReplayed: number;
+  /** Wall time of the load, in ms. */
+  ms: number;
+  /** True when the newest snapshot was damaged and an older one (or full replay) was used. */
+  fellBack: boolean;
+  /** The snapshots that failed to verify, newest first, with why. */
+  damaged: Array<{ seq: number; reason: string }>;
+  /** Set when the data was written by an older version and migrated. */
+  migratedFrom?: number;
+}
+
+/** What `stats()` returns. */
+export interface StoreStats {
+  name: string;
+  version: number;
+  /** Seq of the last durable commit. */
+  seq: number;
+  /** Hash of the current state's JSON (see hashState). */
+  hash: string;
+  journal: {
+    /** Journal records (transactions) kept. */
+    records: number;
+    /** Commits held by those records. */
+    commits: number;
+    /** Seq of the oldest commit still in the journal; null when it is empty. */
+    firstSeq: number | null;
+  };
+  /** Kept snapshots, newest first. */
+  snapshots: SnapshotInfo[];
+  /** Events committed since the newest snapshot. */
+  eventsSinceSnapshot: number;
+  load: LoadReport;
+  /** The last background checkpoint failure, if the latest attempt failed. */
+  lastCheckpointError: { code: string; message: string } | null;
+}
+
+/** What a commit resolves to once durable. */
+export interface CommitResult {
+  /** The commit's seq in the journal. */
+  seq: number;
+}
+
+/** Per-commit write options. */
+export interface CommitOptions {
+  /**
+   * `'strict'` resolves once the browser says the data is on disk; `'relaxed'`
+   * once it is written to the OS (faster; can be lost on power loss, never torn).
+   * @default the store's `durability` option, itself `'strict'` by default
+   */
+  durability?: 'strict' | 'relaxed';
+}

@@ -1,0 +1,80 @@
+import { IDBFactory } from 'fake-indexeddb';
+import { defineStore, type CheckpointOptions } from 'tidemark';
+import { openStore, type OpenStoreOptions } from 'tidemark/worker';
+
+export interface Todo {
+  text: string;
+  done: boolean;
+}
+
+/** A small todo store with a counter: the shape most tests use. */
+export function todoStore(options: { name?: string; checkpoint?: CheckpointOptions; snapshots?: number } = {}) {
+  return defineStore({
+    name: options.name ?? 'todos',
+    version: 1,
+    initial: () => ({ items: {} as Record<string, Todo>, count: 0 }),
+    events: {
+      added: (s, e: { id: string; text: string }) => ({ ...s, items: { ...s.items, [e.id]: { text: e.text, done: false } } }),
+      toggled: (s, e: { id: string }) => {
+        const item = s.items[e.id];
+        if (!item) throw new Error(`no todo ${e.id}`);
+        return { ...s, items: { ...s.items, [e.id]: { ...item, done: !item.done } } };
+      },
+      removed: (s, e: { id: string }) => {
+        const { [e.id]: _gone, ...items } = s.items;
+        return { ...s, items };
+      },
+      incremented: (s, e: { by: number }) => ({ ...s, count: s.count + e.by }),
+      failed: (_s, e: { why: string }): never => {
+        throw new Error(e.why);
+      },
+    },
+    checkpoint: { everyEvents: 1_000_000, everyMs: 1e12, cooldownMs: 0, ...options.checkpoint },
+    retention: { snapshots: options.snapshots ?? 3 },
+  });
+}
+
+/** A fresh, empty IndexedDB for one test. */
+export function freshIndexedDB(): IDBFactory {
+  return new IDBFactory();
+}
+
+/** openStore on a given fake IndexedDB, with no BroadcastChannel cross-talk between tests. */
+export function open<S, R extends Record<string, (s: S, e: never) => S>>(
+  def: Parameters<typeof openStore<S, R>>[0],
+  indexedDB: IDBFactory,
+  options: OpenStoreOptions = {},
+) {
+  return openStore(def, { indexedDB, broadcast: false, ...options });
+}
+
+/** Every journal record, read straight from IndexedDB. */
+export async function readJournal(indexedDB: IDBFactory, name: string) {
+  return readAll(indexedDB, name, 'journal');
+}
+
+/** Every snapshot record, read straight from IndexedDB. */
+export async function readSnapshots(indexedDB: IDBFactory, name: string) {
+  return readAll(indexedDB, name, 'snapshots');
+}
+
+export function readAll(indexedDB: IDBFactory, name: string, storeName: 'journal' | 'snapshots'): Promise<any[]> {
+  return withRawDatabase(indexedDB, name, (db) => request(db.transaction(storeName).objectStore(storeName).getAll()));
+}
+
+/** Runs `use` with a raw IDBDatabase of the store, then closes it. */
+export async function withRawDatabase<T>(indexedDB: IDBFactory, name: string, use: (db: IDBDatabase) => Promise<T>): Promise<T> {
+  const db = await request(indexedDB.open(name));
+  try {
+    return await use(db);
+  } finally {
+    db.close();
+  }
+}
+
+export function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}

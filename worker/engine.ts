@@ -1,0 +1,383 @@
+import { validateEvents } from '../src/apply-events.js';
+import type { Reducers, StoreDefinition } from '../src/define-store.js';
+import { TidemarkError } from '../src/errors.js';
+import { hashState } from '../src/hash.js';
+import type { CommitOptions, CommitRecord, CommitResult, LoadReport, SnapshotInfo, SnapshotKind, StoreStats, StoredEvent } from '../src/types.js';
+import { msUntilCheckpoint } from './checkpoint-policy.js';
+import { openDatabase, type Database } from './database.js';
+import { FellBehind, writeBatch } from './journal.js';
+import { loadState, type LoadedState } from './load.js';
+import type { SnapshotRecord } from './records.js';
+import { encodeState } from './snapshot-codec.js';
+import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
+import { toTidemarkError } from './storage-errors.js';
+
+type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
+
+/** Most commits packed into one journal record; bounds one transaction's size. */
+export const MAX_COMMITS_PER_RECORD = 10_000;
+
+/** Options of the engine, shared by `openStore` and `serveStore`. */
+export interface EngineOptions {
+  /**
+   * The IndexedDB to use (e.g. a fake-indexeddb `IDBFactory` in tests).
+   * @default globalThis.indexedDB
+   */
+  indexedDB?: IDBFactory;
+  /**
+   * Default durability of commits.
+   * @default 'strict'
+   */
+  durability?: 'strict' | 'relaxed';
+  /**
+   * The clock, in epoch ms; the checkpoint policy reads it.
+   * @default Date.now
+   */
+  now?: () => number;
+  /**
+   * Tell other tabs' workers about new commits over a BroadcastChannel named
+   * `tidemark:<store name>`, and listen for theirs.
+   * @default true where BroadcastChannel exists
+   */
+  broadcast?: boolean;
+}
+
+/** What the engine tells its listeners, in seq order. */
+export type EngineChange =
+  | { type: 'commits'; commits: CommitRecord[] }
+  | { type: 'reset'; seq: number; state: unknown }
+  | { type: 'closed'; reason: string };
+
+interface QueuedCommit {
+  events: StoredEvent[];
+  origin: string;
+  strict: boolean;
+  resolve: (result: CommitResult) => void;
+  reject: (error: unknown) => void;
+}
+
+let engineCount = 0;
+const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit; a longer wait is re-checked when it fires
+
+/**
+ * The store's engine: the confirmed state, the group-commit queue, checkpoints
+ * and catch-up with other tabs. One per store per worker (or per openStore).
+ */
+export class Engine {
+  readonly id = `${Math.random().toString(36).slice(2, 8)}${++engineCount}`;
+  private state: unknown;
+  private seq: number;
+  private report: LoadReport;
+  private eventsTotal: number;
+  private eventsAtSnapshot = 0;
+  private lastSnapshotAt: number;
+  private lastSnapshot: SnapshotInfo | null = null;
+  private lastCheckpointError: TidemarkError | null = null;
+
+  private readonly queue: QueuedCommit[] = [];
+  private writing: Promise<void> | null = null;
+  private writingCount = 0;
+  private pumpScheduled = false;
+  private catchUpWanted = false;
+  private checkpointing: Promise<SnapshotInfo | null> | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Infinity;
+  private closing: Promise<void> | null = null;
+  private closedBecause: string | null = null;
+  private commitCount = 0;
+  private readonly listeners = new Set<(change: EngineChange) => void>();
+  private readonly channel: BroadcastChannel | undefined;
+
+  private constructor(
+    readonly def: AnyDefinition,
+    private readonly db: Database,
+    loaded: LoadedState,
+    private readonly options: EngineOptions,
+    private readonly now: () => number,
+  ) {
+    this.state = loaded.state;
+    this.seq = loaded.seq;
+    this.report = loaded.report;
+    this.eventsTotal = loaded.eventsReplayed;
+    this.lastSnapshotAt = loaded.snapshotAt ?? now();
+    if ((options.broadcast ?? true) && typeof BroadcastChannel === 'function') {
+      this.channel = new BroadcastChannel(`tidemark:${def.name}`);
+      this.channel.onmessage = (message: MessageEvent<{ seq?: unknown }>) => {
+        if (typeof message.data?.seq === 'number' && message.data.seq > this.seq) this.catchUp();
+      };
+    }
+  }
+
+  /** Opens the database and rebuilds the state. */
+  static async open(def: AnyDefinition, options: EngineOptions = {}): Promise<Engine> {
+    const indexedDB = options.indexedDB ?? globalThis.indexedDB;
+    if (!indexedDB) {
+      throw new TidemarkError('STORAGE_FAILED', 'No IndexedDB here. In Node, pass one: openStore(def, { indexedDB: new IDBFactory() }) from fake-indexeddb.');
+    }
+    const now = options.now ?? Date.now;
+    let engine: Engine | undefined;
+    const db = await openDatabase(def.name, indexedDB, () => engine?.closeForVersionChange());
+    try {
+      const loaded = await loadState(db, def, now);
+      engine = new Engine(def, db, loaded, options, now);
+    } catch (error) {
+      db.close();
+      throw toTidemarkError(error, `load store "${def.name}"`);
+    }
+    // Pay a migration or a fallback once: the next load starts from here.
+    if (engine.report.migratedFrom !== undefined || engine.report.fellBack) await engine.checkpoint('rewind');
+    return engine;
+  }
+
+  getState(): unknown {
+    return this.state;
+  }
+
+  getSeq(): number {
+    return this.seq;
+  }
+
+  get loadReport(): LoadReport {
+    return this.report;
+  }
+
+  /** Commits queued or being written. */
+  get pendingCommits(): number {
+    return this.queue.length + this.writingCount;
+  }
+
+  /** Calls `listener` with every change after it; returns the unsubscribe function. */
+  subscribe(listener: (change: EngineChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Queues one commit. Validation errors reject at once; the commit resolves
+   * with its seq after the transaction holding it completes.
+   */
+  commit(events: readonly unknown[], origin?: string, options: CommitOptions = {}): Promise<CommitResult> {
+    if (this.closedBecause || this.closing) return Promise.reject(this.closedError());
+    try {
+      validateEvents(this.def, events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({
+        events: events as StoredEvent[],
+        origin: origin ?? `${this.id}:${++this.commitCount}`,
+        strict: (options.durability ?? this.options.durability ?? 'strict') === 'strict',
+        resolve,
+        reject,
+      });
+      this.schedulePump();
+    });
+  }
+
+  /** Resolves once every commit queued so far is settled. */
+  async whenSaved(): Promise<void> {
+    while (this.writing || this.queue.length > 0) {
+      this.schedulePump();
+      await (this.writing ?? Promise.resolve());
+      await Promise.resolve();
+    }
+  }
+
+  /** Reads commits other tabs wrote. */
+  catchUp(): void {
+    this.catchUpWanted = true;
+    this.schedulePump();
+  }
+
+  // Commits made in one task are written together: the pump runs a microtask later.
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.writing || this.closedBecause) return;
+    if (this.queue.length === 0 && !this.catchUpWanted) return;
+    this.writing = this.writeNextBatch().finally(() => {
+      this.writing = null;
+      this.writingCount = 0;
+      this.pump();
+    });
+  }
+
+  private async writeNextBatch(): Promise<void> {
+    const batch = this.queue.splice(0, MAX_COMMITS_PER_RECORD);
+    this.writingCount = batch.length;
+    this.catchUpWanted = false;
+    const durability = batch.some((c) => c.strict) ? 'strict' : 'relaxed';
+    let outcome;
+    try {
+      outcome = await writeBatch(this.db, this.def, { state: this.state, seq: this.seq }, batch, durability, this.now());
+    } catch (error) {
+      if (error instanceof FellBehind) {
+        try {
+          await this.reload();
+          this.queue.unshift(...batch);
+          return;
+        } catch (reloadError) {
+          error = reloadError;
+        }
+      }
+      const mapped = toTidemarkError(error, 'write to the journal');
+      for (const commit of batch) commit.reject(mapped);
+      return;
+    }
+    this.state = outcome.state;
+    this.seq = outcome.seq;
+    this.eventsTotal += outcome.eventsApplied;
+    const changed = outcome.foreign.length === 0 ? outcome.written : [...outcome.foreign, ...outcome.written];
+    if (changed.length > 0) this.emit({ type: 'commits', commits: changed });
+    outcome.results.forEach((result, i) =>
+      typeof result === 'number' ? batch[i]!.resolve({ seq: result }) : batch[i]!.reject(result),
+    );
+    if (outcome.written.length > 0) this.channel?.postMessage({ seq: this.seq });
+    this.considerCheckpoint();
+  }
+
+  /** Rebuilds the state from the newest snapshot, after another tab trimmed the journal past us. */
+  private async reload(): Promise<void> {
+    const loaded = await loadState(this.db, this.def, this.now);
+    this.state = loaded.state;
+    this.seq = loaded.seq;
+    this.report = loaded.report;
+    this.eventsAtSnapshot = this.eventsTotal;
+    this.eventsTotal += loaded.eventsReplayed;
+    this.lastSnapshotAt = loaded.snapshotAt ?? this.lastSnapshotAt;
+    this.emit({ type: 'reset', seq: this.seq, state: this.state });
+  }
+
+  private emit(change: EngineChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  private considerCheckpoint(): void {
+    const wait = msUntilCheckpoint(
+      { eventsSinceSnapshot: this.eventsTotal - this.eventsAtSnapshot, lastSnapshotAt: this.lastSnapshotAt, now: this.now() },
+      this.def.checkpoint,
+    );
+    if (wait === 0) {
+      this.checkpoint('periodic').catch(() => {}); // kept in lastCheckpointError and stats()
+    } else if (Number.isFinite(wait) && this.now() + wait < this.timerAt) {
+      clearTimeout(this.timer);
+      this.timerAt = this.now() + wait;
+      this.timer = setTimeout(() => {
+        this.timerAt = Infinity;
+        if (!this.closedBecause && !this.closing) this.considerCheckpoint();
+      }, Math.min(wait, MAX_TIMER_MS));
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /**
+   * Writes a snapshot of the confirmed state (and prunes behind it). Returns
+   * the newest snapshot when nothing changed since it, or null for a store
+   * that was never written.
+   */
+  checkpoint(kind: SnapshotKind = 'manual'): Promise<SnapshotInfo | null> {
+    if (this.closedBecause) return Promise.reject(this.closedError());
+    const previous = this.checkpointing ?? Promise.resolve(null);
+    const run = previous
+      .catch(() => null)
+      .then(() => this.writeCheckpoint(kind))
+      .finally(() => {
+        if (this.checkpointing === run) this.checkpointing = null;
+      });
+    this.checkpointing = run;
+    return run;
+  }
+
+  private async writeCheckpoint(kind: SnapshotKind): Promise<SnapshotInfo | null> {
+    const eventsAt = this.eventsTotal;
+    if (eventsAt === this.eventsAtSnapshot && kind !== 'rewind') return this.lastSnapshot;
+    if (this.seq === 0) return null;
+    const { seq, state } = this;
+    const at = this.now();
+    try {
+      const record: SnapshotRecord = { seq, at, kind, version: this.def.version, codec: 'json+gzip', ...encodeState(state) };
+      await writeSnapshot(this.db, record, this.def.retention.snapshots);
+      this.lastSnapshot = { seq, at, kind, version: record.version, bytes: record.bytes.byteLength, rawBytes: record.rawBytes, hash: record.hash };
+      this.eventsAtSnapshot = eventsAt;
+      this.lastSnapshotAt = at;
+      this.lastCheckpointError = null;
+      return this.lastSnapshot;
+    } catch (error) {
+      this.lastCheckpointError = toTidemarkError(error, 'write a snapshot');
+      throw this.lastCheckpointError;
+    }
+  }
+
+  /** A snapshot, if anything changed since the last one and the cooldown allows it (page hidden). */
+  checkpointIfCooledDown(): Promise<SnapshotInfo | null> {
+    const sinceLast = this.now() - this.lastSnapshotAt;
+    if (this.eventsTotal === this.eventsAtSnapshot || sinceLast < this.def.checkpoint.cooldownMs) {
+      return Promise.resolve(this.lastSnapshot);
+    }
+    return this.checkpoint('periodic');
+  }
+
+  async stats(): Promise<StoreStats> {
+    if (this.closedBecause) throw this.closedError();
+    const [journal, snapshots] = await Promise.all([journalExtent(this.db), listSnapshots(this.db)]);
+    return {
+      name: this.def.name,
+      version: this.def.version,
+      seq: this.seq,
+      hash: hashState(this.state),
+      journal,
+      snapshots,
+      eventsSinceSnapshot: this.eventsTotal - this.eventsAtSnapshot,
+      load: this.report,
+      lastCheckpointError: this.lastCheckpointError && { code: this.lastCheckpointError.code, message: this.lastCheckpointError.message },
+    };
+  }
+
+  /**
+   * Finishes queued commits, writes a last snapshot if anything changed, and
+   * closes the database. Later calls reject with `CLOSED`.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.whenSaved();
+      clearTimeout(this.timer);
+      if (!this.closedBecause && this.eventsTotal !== this.eventsAtSnapshot) {
+        await this.checkpoint('periodic').catch(() => {}); // the journal already holds every commit
+      }
+      await this.checkpointing?.catch(() => {});
+      this.shutDown('the store was closed');
+    })();
+    return this.closing;
+  }
+
+  private closeForVersionChange(): void {
+    this.shutDown('another connection is deleting or upgrading the database');
+  }
+
+  private shutDown(reason: string): void {
+    if (this.closedBecause) return;
+    this.closedBecause = reason;
+    clearTimeout(this.timer);
+    this.channel?.close();
+    this.db.close();
+    const error = this.closedError();
+    for (const commit of this.queue.splice(0)) commit.reject(error);
+    this.emit({ type: 'closed', reason });
+    this.listeners.clear();
+  }
+
+  private closedError(): TidemarkError {
+    return new TidemarkError(
+      'CLOSED',
+      `Store "${this.def.name}" is closed (${this.closedBecause ?? 'closing'}). Open it again to keep writing.`,
+    );
+  }
+}

@@ -1,0 +1,48 @@
+import type { EventOf, Reducers, StoreDefinition } from '../src/define-store.js';
+import type { Store } from '../src/store.js';
+import { Engine, type EngineOptions } from './engine.js';
+
+/** Options of `openStore`. */
+export type OpenStoreOptions = EngineOptions;
+
+/**
+ * Opens a store on this thread, with no worker: for tests, Node (with
+ * fake-indexeddb) and server-side use. Same engine, same database format as
+ * `serveStore`; `getState()` is the confirmed state (commits show once durable).
+ *
+ * @throws TidemarkError `VERSION_AHEAD`, `MIGRATION_MISSING`, `JOURNAL_GAP`, `DATA_DAMAGED`, `STORAGE_FAILED`.
+ */
+export async function openStore<S, R extends Reducers<S>>(
+  def: StoreDefinition<S, R>,
+  options: OpenStoreOptions = {},
+): Promise<Store<S, EventOf<R>>> {
+  const engine = await Engine.open(def as unknown as StoreDefinition<unknown, Reducers<unknown>>, options);
+  const listeners = new Set<(state: S, previous: S) => void>();
+  let previous = engine.getState() as S;
+  engine.subscribe(() => {
+    const state = engine.getState() as S;
+    const before = previous;
+    previous = state;
+    for (const listener of listeners) listener(state, before);
+  });
+
+  return {
+    getState: () => engine.getState() as S,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    commit: (...events) => engine.commit(events),
+    commitWith: (commitOptions, ...events) => engine.commit(events, undefined, commitOptions),
+    checkpoint: () => engine.checkpoint('manual'),
+    stats: () => engine.stats(),
+    get pendingCommits() {
+      return engine.pendingCommits;
+    },
+    whenSaved: () => engine.whenSaved(),
+    get loadReport() {
+      return engine.loadReport;
+    },
+    close: () => engine.close(),
+  };
+}

@@ -1,0 +1,33 @@
+import type { CommitRecord, SnapshotKind } from '../src/types.js';
+
+// The shapes tidemark keeps in IndexedDB. Changing one is a storage-format
+// change: bump STORAGE_FORMAT and teach the loader the old shape.
+
+/** The IndexedDB schema version of tidemark's own stores (not the user's `version`). */
+export const STORAGE_FORMAT = 1;
+
+/** One journal record: every commit written by one transaction. Keyed by `seq`. */
+export interface JournalRecord {
+  /** The first commit seq in the record (the key). */
+  seq: number;
+  /** The last commit seq in the record. */
+  last: number;
+  /** The store `version` the events were written with. */
+  version: number;
+  commits: CommitRecord[];
+}
+
+/** One snapshot: the state after commit `seq`, as gzipped JSON. Keyed by `seq`. */
+export interface SnapshotRecord {
+  seq: number;
+  at: number;
+  kind: SnapshotKind;
+  /** The store `version` of the state's shape. */
+  version: number;
+  codec: 'json+gzip';
+  bytes: Uint8Array;
+  /** Length of the JSON before compression, in bytes. */
+  rawBytes: number;
+  /** hashText of the JSON; checked on every load. */
+  hash: string;
+}

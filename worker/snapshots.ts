@@ -1,0 +1,57 @@
+import type { SnapshotInfo } from '../src/types.js';
+import type { Database } from './database.js';
+import type { SnapshotRecord } from './records.js';
+
+/**
+ * Writes a snapshot and, in the same transaction, prunes snapshots beyond
+ * `keep` and the journal records behind the oldest snapshot kept — so the
+ * journal stays bounded, and any point inside the retention window can still
+ * be rebuilt.
+ *
+ * Rules: the snapshot's seq is a journal record boundary (the engine only
+ * ever holds whole records); the newest journal record is never deleted, so
+ * a writer can always tell from the journal alone whether others wrote past it.
+ */
+export async function writeSnapshot(db: Database, snapshot: SnapshotRecord, keep: number): Promise<void> {
+  const tx = db.transaction(['snapshots', 'journal'], 'readwrite', { durability: 'strict' });
+  const snapshots = tx.objectStore('snapshots');
+  const journal = tx.objectStore('journal');
+  await snapshots.put(snapshot);
+
+  const keys = await snapshots.getAllKeys();
+  const dropped = keys.slice(0, Math.max(0, keys.length - keep));
+  const deletes = dropped.map((key) => snapshots.delete(key));
+
+  const oldestKept = keys[dropped.length]!;
+  const newest = await journal.openKeyCursor(null, 'prev');
+  if (newest) {
+    const trimThrough = Math.min(oldestKept, newest.key - 1);
+    if (trimThrough >= 1) deletes.push(journal.delete(IDBKeyRange.upperBound(trimThrough)));
+  }
+  await Promise.all([...deletes, tx.done]);
+}
+
+/** The kept snapshots, newest first, without their bytes. */
+export async function listSnapshots(db: Database): Promise<SnapshotInfo[]> {
+  const infos: SnapshotInfo[] = [];
+  // A cursor rather than getAll: it lets us drop each snapshot's bytes as we go.
+  let cursor = await db.transaction('snapshots').store.openCursor(null, 'prev');
+  while (cursor) {
+    const { seq, at, kind, version, bytes, rawBytes, hash } = cursor.value;
+    infos.push({ seq, at, kind, version, bytes: bytes.byteLength, rawBytes, hash });
+    cursor = await cursor.continue();
+  }
+  return infos;
+}
+
+/** How much journal is kept: records, commits, and the oldest seq. */
+export async function journalExtent(db: Database): Promise<{ records: number; commits: number; firstSeq: number | null }> {
+  const tx = db.transaction('journal');
+  const [records, first, last] = await Promise.all([
+    tx.store.count(),
+    tx.store.openCursor(),
+    tx.store.openCursor(null, 'prev'),
+  ]);
+  if (!first || !last) return { records, commits: 0, firstSeq: null };
+  return { records, commits: last.value.last - first.value.seq + 1, firstSeq: first.value.seq };
+}
