@@ -261,18 +261,22 @@ export class Engine {
   }
 
   private considerCheckpoint(): void {
+    if (this.checkpointing || this.closedBecause || this.closing) return; // re-considered when it ends
     const wait = msUntilCheckpoint(
       { eventsSinceSnapshot: this.eventsTotal - this.eventsAtSnapshot, lastSnapshotAt: this.lastSnapshotAt, now: this.now() },
       this.def.checkpoint,
     );
     if (wait === 0) {
-      this.checkpoint('periodic').catch(() => {}); // kept in lastCheckpointError and stats()
+      this.checkpoint('periodic').then(
+        () => this.considerCheckpoint(),
+        () => {}, // kept in lastCheckpointError for stats(); the next commit tries again
+      );
     } else if (Number.isFinite(wait) && this.now() + wait < this.timerAt) {
       clearTimeout(this.timer);
       this.timerAt = this.now() + wait;
       this.timer = setTimeout(() => {
         this.timerAt = Infinity;
-        if (!this.closedBecause && !this.closing) this.considerCheckpoint();
+        this.considerCheckpoint();
       }, Math.min(wait, MAX_TIMER_MS));
       (this.timer as { unref?: () => void }).unref?.();
     }

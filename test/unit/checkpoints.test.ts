@@ -1,0 +1,139 @@
+import { describe, expect, test } from 'vitest';
+import { hashState } from 'tidemark';
+import { freshIndexedDB, open, readJournal, readSnapshots, todoStore, withRawDatabase, request } from './fixtures.js';
+
+describe('checkpoints and compaction', () => {
+  test('checkpoint() writes a gzipped JSON snapshot with seq, kind, version and the state hash', async () => {
+    const idb = freshIndexedDB();
+    const store = await open(todoStore(), idb);
+    await store.commit({ type: 'added', id: 'a', text: 'x'.repeat(500) });
+    const info = await store.checkpoint();
+    expect(info).toMatchObject({ seq: 1, kind: 'manual', version: 1, hash: hashState(store.getState()) });
+    const [record] = await readSnapshots(idb, 'todos');
+    expect(record.codec).toBe('json+gzip');
+    expect([record.bytes[0], record.bytes[1]]).toEqual([0x1f, 0x8b]); // gzip magic
+    expect(record.bytes.byteLength).toBeLessThan(record.rawBytes);
+  });
+
+  test('the policy writes periodic snapshots after everyEvents events', async () => {
+    const idb = freshIndexedDB();
+    const store = await open(todoStore({ checkpoint: { everyEvents: 10, cooldownMs: 0 } }), idb);
+    for (let i = 0; i < 25; i++) await store.commit({ type: 'incremented', by: 1 });
+    await store.whenSaved();
+    await new Promise((r) => setTimeout(r, 20));
+    const snapshots = (await store.stats()).snapshots;
+    expect(snapshots.map((s) => s.kind)).toEqual(['periodic', 'periodic']);
+    expect(snapshots.map((s) => s.seq)).toEqual([20, 10]);
+  });
+
+  test('the policy writes a snapshot after everyMs on a fake clock, and not before', async () => {
+    let now = 1_000_000;
+    const idb = freshIndexedDB();
+    const store = await open(todoStore({ checkpoint: { everyEvents: 1000, everyMs: 60_000, cooldownMs: 0 } }), idb, {
+      now: () => now,
+    });
+    await store.commit({ type: 'incremented', by: 1 });
+    now += 59_000;
+    await store.commit({ type: 'incremented', by: 1 });
+    expect((await store.stats()).snapshots).toEqual([]);
+    now += 1_000;
+    await store.commit({ type: 'incremented', by: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await store.stats()).snapshots.map((s) => s.seq)).toEqual([3]);
+  });
+
+  test('retention and compaction keep the journal and snapshots bounded over 10k commits', async () => {
+    const idb = freshIndexedDB();
+    const store = await open(todoStore({ checkpoint: { everyEvents: 500, cooldownMs: 0 }, snapshots: 3 }), idb);
+    let maxRecords = 0;
+    let maxCommits = 0;
+    for (let round = 0; round < 100; round++) {
+      // Counters, not list items: copying a 10k-item object per event would measure the reducer, not the journal.
+      await Promise.all(Array.from({ length: 100 }, () => store.commit({ type: 'incremented', by: 1 })));
+      if (round % 5 !== 4) continue;
+      const stats = await store.stats();
+      maxRecords = Math.max(maxRecords, stats.journal.records);
+      maxCommits = Math.max(maxCommits, stats.journal.commits);
+      expect(stats.snapshots.length).toBeLessThanOrEqual(3);
+    }
+    const stats = await store.stats();
+    expect(stats.seq).toBe(10_000);
+    expect(store.getState().count).toBe(10_000);
+    // 3 snapshots 500 events apart: the journal never holds much more than 1500 + one checkpoint's worth.
+    expect(maxCommits).toBeLessThanOrEqual(2_100);
+    expect(maxRecords).toBeLessThan(100);
+    expect((await readJournal(idb, 'todos'))[0].seq).toBe(stats.journal.firstSeq);
+    // Every retained snapshot can still be rebuilt from: the journal reaches back to the oldest.
+    const oldest = stats.snapshots.at(-1)!;
+    expect(stats.journal.firstSeq).toBeLessThanOrEqual(oldest.seq + 1);
+  }, 60_000);
+
+  test('close() writes a last snapshot so the next load replays nothing', async () => {
+    const idb = freshIndexedDB();
+    const def = todoStore();
+    const store = await open(def, idb);
+    await store.commit({ type: 'incremented', by: 4 });
+    await store.close();
+    const again = await open(def, idb);
+    expect(again.loadReport).toMatchObject({ snapshotSeq: 1, commitsReplayed: 0, fellBack: false });
+    expect(again.getState().count).toBe(4);
+  });
+
+  test('a damaged newest snapshot falls back to an older one, and the load report says so', async () => {
+    const idb = freshIndexedDB();
+    const def = todoStore({ snapshots: 3 });
+    const store = await open(def, idb);
+    await store.commit({ type: 'incremented', by: 1 });
+    await store.checkpoint();
+    await store.commit({ type: 'incremented', by: 2 });
+    await store.checkpoint();
+    await store.commit({ type: 'incremented', by: 3 });
+    const live = store.getState();
+    await store.whenSaved();
+
+    await withRawDatabase(idb, 'todos', async (db) => {
+      const snapshots = db.transaction('snapshots', 'readwrite').objectStore('snapshots');
+      const newest = await request(snapshots.get(2));
+      newest.bytes = newest.bytes.slice();
+      newest.bytes[newest.bytes.length - 20] ^= 0xff;
+      await request(snapshots.put(newest));
+    });
+
+    const again = await open(def, idb);
+    expect(again.getState()).toEqual(live);
+    expect(again.loadReport.fellBack).toBe(true);
+    expect(again.loadReport.snapshotSeq).toBe(1);
+    expect(again.loadReport.commitsReplayed).toBe(2);
+    expect(again.loadReport.damaged.map((d) => d.seq)).toEqual([2]);
+    // The fallback is paid once: a fresh snapshot at the head is written.
+    expect((await again.stats()).snapshots[0]).toMatchObject({ seq: 3, kind: 'rewind' });
+  });
+
+  test('when every snapshot is damaged, a journal that still reaches back replays from the start', async () => {
+    const idb = freshIndexedDB();
+    const def = todoStore();
+    const store = await open(def, idb);
+    await store.commit({ type: 'incremented', by: 1 });
+    await store.checkpoint(); // seq 1, journal kept (the newest record is never trimmed)
+    await store.commit({ type: 'incremented', by: 2 });
+    await store.whenSaved();
+    await withRawDatabase(idb, 'todos', async (db) => {
+      const snapshots = db.transaction('snapshots', 'readwrite').objectStore('snapshots');
+      const record = await request(snapshots.get(1));
+      await request(snapshots.put({ ...record, hash: 'not-the-hash' }));
+    });
+    const again = await open(def, idb);
+    expect(again.getState().count).toBe(3);
+    expect(again.loadReport).toMatchObject({ snapshotSeq: 0, commitsReplayed: 2, fellBack: true });
+  });
+
+  test('a deleted journal record makes the load fail with JOURNAL_GAP, never a wrong state', async () => {
+    const idb = freshIndexedDB();
+    const def = todoStore();
+    const store = await open(def, idb);
+    for (let i = 0; i < 3; i++) await store.commit({ type: 'incremented', by: 1 });
+    await store.whenSaved();
+    await withRawDatabase(idb, 'todos', (db) => request(db.transaction('journal', 'readwrite').objectStore('journal').delete(2)));
+    await expect(open(def, idb)).rejects.toMatchObject({ code: 'JOURNAL_GAP', details: { after: 1, found: 3 } });
+  });
+});
