@@ -6,12 +6,14 @@ export type Reducer<S> = (state: S, event: never) => S;
 /** The reducers of a store, by event type. */
 export type Reducers<S> = Record<string, Reducer<S>>;
 
+type Flatten<T> = { [P in keyof T]: T[P] } & {};
+
 /** The events a store accepts: `{ type, ...payload }` for each reducer. */
 export type EventOf<R> = {
   [K in keyof R & string]: R[K] extends (state: never, event: infer E) => unknown
     ? unknown extends E
       ? { type: K }
-      : { type: K } & Omit<E, 'type'>
+      : Flatten<{ type: K } & Omit<E, 'type'>>
     : never;
 }[keyof R & string];
 

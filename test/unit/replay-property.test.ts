@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { hashState } from 'tidemark';
+import { hashState, type EventsOf } from 'tidemark';
 import { freshIndexedDB, open, readSnapshots, request, todoStore, withRawDatabase } from './fixtures.js';
 
 /** A small seeded PRNG (mulberry32), so a failing sequence can be replayed from its seed. */
@@ -13,7 +13,7 @@ function random(seed: number): () => number {
   };
 }
 
-type Event = Parameters<Awaited<ReturnType<typeof open<any, any>>>['commit']>[0];
+type Event = EventsOf<ReturnType<typeof todoStore>>;
 
 function randomEvent(rand: () => number, ids: string[]): Event {
   const pick = rand();

@@ -1,0 +1,158 @@
+import { transfer, wrap } from 'comlink';
+import { afterEach, describe, expect, test } from 'vitest';
+import { connectStore, hashState, TidemarkError, PROTOCOL_VERSION } from 'tidemark';
+import { serveStore } from 'tidemark/worker';
+import type { WorkerApi } from '../../src/protocol.js';
+import { freshIndexedDB, todoStore } from './fixtures.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+let storeCount = 0;
+
+/** A "tab": a served engine on one end of a MessageChannel and the page client on the other. */
+async function tab(def: ReturnType<typeof todoStore>, indexedDB: IDBFactory, broadcast = false) {
+  const channel = new MessageChannel();
+  const served = serveStore(def, { endpoint: channel.port2, indexedDB, broadcast });
+  const store = await connectStore(def, channel.port1, { checkpointOnHide: false });
+  cleanups.push(async () => {
+    await store.close().catch(() => {});
+    await served.close().catch(() => {});
+    channel.port1.close();
+    channel.port2.close();
+  });
+  return { store, served, channel };
+}
+
+function uniqueStore() {
+  return todoStore({ name: `client-${++storeCount}-${Math.random().toString(36).slice(2)}` });
+}
+
+describe('the page client over Comlink', () => {
+  test('getState is synchronous and optimistic: a commit shows at once, and is confirmed once durable', async () => {
+    const { store } = await tab(uniqueStore(), freshIndexedDB());
+    const commit = store.commit({ type: 'added', id: 'a', text: 'milk' });
+    expect(store.getState().items.a).toEqual({ text: 'milk', done: false });
+    expect(store.getConfirmedState().items.a).toBeUndefined();
+    expect(store.pendingCommits).toBe(1);
+    expect(await commit).toEqual({ seq: 1 });
+    await store.whenSaved();
+    expect(store.pendingCommits).toBe(0);
+    await expect.poll(() => store.confirmedSeq).toBe(1);
+    expect(store.getConfirmedState()).toEqual(store.getState());
+  });
+
+  test('subscribe is called with the new and previous state, and its return value unsubscribes', async () => {
+    const { store } = await tab(uniqueStore(), freshIndexedDB());
+    const seen: Array<[number, number]> = [];
+    const off = store.subscribe((state, previous) => seen.push([state.count, previous.count]));
+    await store.commit({ type: 'incremented', by: 2 });
+    expect(seen[0]).toEqual([2, 0]);
+    off();
+    const calls = seen.length;
+    await store.commit({ type: 'incremented', by: 1 });
+    expect(seen.length).toBe(calls);
+  });
+
+  test('a commit that the page itself cannot apply is rejected at once and never sent', async () => {
+    const { store } = await tab(uniqueStore(), freshIndexedDB());
+    await expect(store.commit({ type: 'toggled', id: 'missing' })).rejects.toMatchObject({ code: 'REDUCER_THREW' });
+    await expect(store.commit({ type: 'added', id: 'a', text: new Date() as never })).rejects.toMatchObject({
+      code: 'NOT_PLAIN_DATA',
+      details: { path: '.text' },
+    });
+    expect(store.pendingCommits).toBe(0);
+    expect((await store.stats()).seq).toBe(0);
+  });
+
+  test('an error thrown in the worker reaches the page as a TidemarkError with its code, and pending commits rebase without it', async () => {
+    const def = uniqueStore();
+    const idb = freshIndexedDB();
+    const first = await tab(def, idb);
+    await first.store.commit({ type: 'added', id: 'a', text: 'shared' });
+    // Tab 2 is not told of other tabs' commits (no broadcast): it learns of them only when it writes.
+    const second = await tab(def, idb);
+    expect(second.store.getState().items.a).toBeDefined();
+
+    // Tab 1 removes the todo; tab 2, stale, toggles it and bumps a counter.
+    await first.store.commit({ type: 'removed', id: 'a' });
+    const toggle = second.store.commit({ type: 'toggled', id: 'a' });
+    const bump = second.store.commit({ type: 'incremented', by: 5 });
+    expect(second.store.getState().items.a?.done).toBe(true); // optimistic
+
+    const error = await toggle.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TidemarkError);
+    expect((error as TidemarkError).code).toBe('REDUCER_THREW');
+    expect((error as TidemarkError).details.eventIndex).toBe(0);
+    await bump;
+    await expect.poll(() => second.store.getState()).toEqual({ items: {}, count: 5 });
+    // The page's mirror and the worker's state agree.
+    expect((await second.store.stats()).hash).toBe(hashState(second.store.getState()));
+  });
+
+  test('commits from another tab arrive and the pending ones are re-applied on top of them', async () => {
+    const def = uniqueStore();
+    const idb = freshIndexedDB();
+    const first = await tab(def, idb, true);
+    const second = await tab(def, idb, true);
+    const mine = Array.from({ length: 20 }, () => second.store.commit({ type: 'incremented', by: 1 }));
+    const theirs = Array.from({ length: 20 }, (_, i) => first.store.commit({ type: 'added', id: `x${i}`, text: 'theirs' }));
+    expect(second.store.getState().count).toBe(20); // optimistic, before anything is durable
+    await Promise.all([...mine, ...theirs]);
+    await expect.poll(() => Object.keys(second.store.getState().items).length).toBe(20);
+    await expect.poll(() => first.store.getState().count).toBe(20);
+    expect(second.store.getState()).toEqual(first.store.getState());
+    const stats = await first.store.stats();
+    expect(stats.seq).toBe(40);
+    expect(stats.journal.commits).toBe(40);
+  });
+
+  test('the load error of the worker reaches connectStore with its code', async () => {
+    const idb = freshIndexedDB();
+    const def = uniqueStore();
+    const newer = { ...def, version: 2, migrations: {} };
+    const { store } = await tab(newer, idb);
+    await store.commit({ type: 'incremented', by: 1 });
+    await store.close();
+    const channel = new MessageChannel();
+    cleanups.push(() => (channel.port1.close(), channel.port2.close()));
+    serveStore(def, { endpoint: channel.port2, indexedDB: idb, broadcast: false }).ready.catch(() => {});
+    await expect(connectStore(def, channel.port1)).rejects.toMatchObject({ name: 'TidemarkError', code: 'VERSION_AHEAD' });
+  });
+
+  test('a worker serving another store, or another protocol, is refused', async () => {
+    const idb = freshIndexedDB();
+    const channel = new MessageChannel();
+    cleanups.push(() => (channel.port1.close(), channel.port2.close()));
+    const served = serveStore(uniqueStore(), { endpoint: channel.port2, indexedDB: idb, broadcast: false });
+    cleanups.push(() => served.close());
+    await expect(connectStore(uniqueStore(), channel.port1)).rejects.toMatchObject({ code: 'STORE_MISMATCH' });
+
+    const remote = wrap<WorkerApi>(channel.port1);
+    const port = new MessageChannel().port2;
+    await expect(remote.hello({ protocol: PROTOCOL_VERSION + 1, name: 'x', version: 1 }, transfer(port, [port]))).rejects.toMatchObject({
+      code: 'PROTOCOL_MISMATCH',
+    });
+  });
+
+  test('a worker that never answers fails the connection with WORKER_FAILED', async () => {
+    const channel = new MessageChannel();
+    cleanups.push(() => (channel.port1.close(), channel.port2.close()));
+    await expect(connectStore(uniqueStore(), channel.port1, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'WORKER_FAILED' });
+  });
+
+  test('close() finishes pending commits, and commits after it reject with CLOSED', async () => {
+    const def = uniqueStore();
+    const idb = freshIndexedDB();
+    const { store } = await tab(def, idb);
+    const last = store.commit({ type: 'incremented', by: 3 });
+    await store.close();
+    await expect(last).resolves.toEqual({ seq: 1 });
+    await expect(store.commit({ type: 'incremented', by: 1 })).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
