@@ -21,7 +21,7 @@ export default defineConfig(({ mode }) => ({
             entry: { tidemark: here('./src/index.ts'), worker: here('./worker/index.ts') },
             formats: ['es'],
           },
-          rollupOptions: { external: ['idb', 'comlink', 'fflate'] },
+          rolldownOptions: { external: ['idb', 'comlink', 'fflate'] },
         }
       : { outDir: 'dist-demo' },
   test: {
