@@ -1,9 +1,9 @@
 import { transfer, wrap, type Endpoint, type Remote } from 'comlink';
 import { applyEvents, validateEvents, type AnyEvent } from './apply-events.js';
 import type { EventOf, Reducers, StoreDefinition } from './define-store.js';
-import { installErrorTransfer } from './error-transfer.js';
+import { fromWireError, installErrorTransfer } from './error-transfer.js';
 import { TidemarkError } from './errors.js';
-import { PROTOCOL_VERSION, type WorkerApi, type WorkerChange } from './protocol.js';
+import { PROTOCOL_VERSION, type CommitCall, type WorkerApi, type WorkerChange } from './protocol.js';
 import type { Store } from './store.js';
 import type { CommitOptions, CommitRecord, CommitResult, LoadReport } from './types.js';
 
@@ -177,7 +177,7 @@ export async function connectStore<S, R extends Reducers<S>>(
     unsaved++;
     notify(previous);
     const durability = commitOptions.durability ?? options.durability ?? 'strict';
-    return remote.commit(events as AnyEvent[], id, { durability }).then(
+    return send({ events: events as AnyEvent[], origin: id }, durability).then(
       (result) => {
         settle();
         return result;
@@ -195,6 +195,33 @@ export async function connectStore<S, R extends Reducers<S>>(
       },
     );
   };
+
+  // Commits made in one task travel in one message (see WorkerApi.commit).
+  type Outgoing = CommitCall & { resolve: (result: CommitResult) => void; reject: (error: unknown) => void };
+  let outbox: { durability: 'strict' | 'relaxed'; commits: Outgoing[] } | null = null;
+  const flush = (): void => {
+    const box = outbox;
+    if (!box) return;
+    outbox = null;
+    remote.commit(box.commits.map(({ events, origin }) => ({ events, origin })), { durability: box.durability }).then(
+      (outcomes) =>
+        box.commits.forEach((commit, i) => {
+          const outcome = outcomes[i]!;
+          if ('seq' in outcome) commit.resolve({ seq: outcome.seq });
+          else commit.reject(fromWireError(outcome.error));
+        }),
+      (error: unknown) => box.commits.forEach((commit) => commit.reject(error)),
+    );
+  };
+  const send = (call: CommitCall, durability: 'strict' | 'relaxed'): Promise<CommitResult> =>
+    new Promise((resolve, reject) => {
+      if (outbox && outbox.durability !== durability) flush();
+      if (!outbox) {
+        outbox = { durability, commits: [] };
+        queueMicrotask(flush);
+      }
+      outbox.commits.push({ ...call, resolve, reject });
+    });
 
   const onHide = (): void => {
     if (globalThis.document?.visibilityState === 'hidden' && !closedBecause) void remote.checkpoint('hidden').catch(() => {});

@@ -1,11 +1,22 @@
 import type { AnyEvent } from './apply-events.js';
-import type { CommitOptions, CommitRecord, CommitResult, LoadReport, SnapshotInfo, StoreStats } from './types.js';
+import type { WireError } from './error-transfer.js';
+import type { CommitOptions, CommitRecord, LoadReport, SnapshotInfo, StoreStats } from './types.js';
 
 /**
  * Bumped whenever WorkerApi or WorkerChange changes shape. The page sends it
  * in `hello`, and a worker from another build refuses the connection.
  */
 export const PROTOCOL_VERSION = 1;
+
+/** One commit as the page sends it. */
+export interface CommitCall {
+  events: AnyEvent[];
+  /** `<client id>:<n>`: comes back in the WorkerChange that confirms it. */
+  origin: string;
+}
+
+/** What became of one commit of a call: its seq, or why it was rejected. */
+export type CommitOutcome = { seq: number } | { error: WireError };
 
 /** What the page sends first. */
 export interface HelloRequest {
@@ -37,8 +48,12 @@ export type WorkerChange =
 export interface WorkerApi {
   /** Checks versions, then starts pushing WorkerChange messages on `changes`. */
   hello(request: HelloRequest, changes: MessagePort): Promise<HelloReply>;
-  /** Appends one commit; resolves once durable. */
-  commit(events: AnyEvent[], origin: string, options: CommitOptions): Promise<CommitResult>;
+  /**
+   * Appends the commits (each atomic on its own) and resolves once every one
+   * is durable or rejected. The page sends all commits made in one task in
+   * one call: one message instead of thousands during a burst.
+   */
+  commit(commits: CommitCall[], options: CommitOptions): Promise<CommitOutcome[]>;
   /** `'manual'` always writes (if anything changed); `'hidden'` only if the cooldown allows. */
   checkpoint(reason: 'manual' | 'hidden'): Promise<SnapshotInfo | null>;
   stats(): Promise<StoreStats>;

@@ -73,6 +73,8 @@ export class Engine {
   private lastSnapshotAt: number;
   private lastSnapshot: SnapshotInfo | null = null;
   private lastCheckpointError: TidemarkError | null = null;
+  /** The state's JSON at a seq, kept when it came free with the load or a snapshot. */
+  private json: { seq: number; text: string } | null = null;
 
   private readonly queue: QueuedCommit[] = [];
   private writing: Promise<void> | null = null;
@@ -100,6 +102,7 @@ export class Engine {
     this.report = loaded.report;
     this.eventsTotal = loaded.eventsReplayed;
     this.lastSnapshotAt = loaded.snapshotAt ?? now();
+    if (loaded.stateJson !== undefined) this.json = { seq: loaded.seq, text: loaded.stateJson };
     if ((options.broadcast ?? true) && typeof BroadcastChannel === 'function') {
       this.channel = new BroadcastChannel(`tidemark:${def.name}`);
       this.channel.onmessage = (message: MessageEvent<{ seq?: unknown }>) => {
@@ -131,6 +134,12 @@ export class Engine {
 
   getState(): unknown {
     return this.state;
+  }
+
+  /** The state as JSON (what pages are sent); free right after a load from a snapshot. */
+  getStateJson(): string {
+    if (this.json?.seq !== this.seq) this.json = { seq: this.seq, text: JSON.stringify(this.state) };
+    return this.json.text;
   }
 
   getSeq(): number {
@@ -250,6 +259,7 @@ export class Engine {
     this.state = loaded.state;
     this.seq = loaded.seq;
     this.report = loaded.report;
+    this.json = loaded.stateJson === undefined ? null : { seq: loaded.seq, text: loaded.stateJson };
     this.eventsAtSnapshot = this.eventsTotal;
     this.eventsTotal += loaded.eventsReplayed;
     this.lastSnapshotAt = loaded.snapshotAt ?? this.lastSnapshotAt;

@@ -21,6 +21,8 @@ export interface LoadedState {
   /** When the snapshot used was written (undefined when none was). */
   snapshotAt: number | undefined;
   report: LoadReport;
+  /** The state's JSON, when the load has it for free (a snapshot with nothing after it). */
+  stateJson: string | undefined;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function loadState(db: Database, def: AnyDefinition, now: () => num
   const damaged: LoadReport['damaged'] = [];
 
   let state: unknown = undefined;
+  let snapshotJson: string | undefined;
   let seq = 0;
   let snapshotSeq = 0;
   let snapshotAt: number | undefined;
@@ -47,7 +50,7 @@ export async function loadState(db: Database, def: AnyDefinition, now: () => num
     if (!record) continue;
     assertNotAhead(def, record.version, `snapshot at seq ${record.seq}`);
     try {
-      state = decodeState(record.bytes, record.hash);
+      ({ state, json: snapshotJson } = decodeState(record.bytes, record.hash));
     } catch (error) {
       damaged.push({ seq: record.seq, reason: (error as Error).message });
       continue;
@@ -90,7 +93,9 @@ export async function loadState(db: Database, def: AnyDefinition, now: () => num
     damaged,
     ...(migratedFrom < def.version ? { migratedFrom } : {}),
   };
-  return { state, seq, eventsReplayed, snapshotAt, report };
+  // The snapshot's own JSON is the state's JSON when nothing changed it since.
+  const stateJson = commitsReplayed === 0 && migratedFrom === def.version ? snapshotJson : undefined;
+  return { state, seq, eventsReplayed, snapshotAt, report, stateJson };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { expose, type Endpoint } from 'comlink';
 import type { Reducers, StoreDefinition } from '../src/define-store.js';
-import { installErrorTransfer } from '../src/error-transfer.js';
+import { installErrorTransfer, toWireError } from '../src/error-transfer.js';
 import { TidemarkError } from '../src/errors.js';
 import { PROTOCOL_VERSION, type WorkerApi, type WorkerChange } from '../src/protocol.js';
 import { Engine, type EngineChange, type EngineOptions } from './engine.js';
@@ -40,12 +40,12 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
   const ports = new Map<string, MessagePort>();
   let clients = 0;
 
-  const forward = (change: EngineChange): void => {
+  const forward = (engine: Engine, change: EngineChange): void => {
     const message: WorkerChange =
-      change.type === 'reset' ? { type: 'reset', seq: change.seq, stateJson: JSON.stringify(change.state) } : change;
+      change.type === 'reset' ? { type: 'reset', seq: change.seq, stateJson: engine.getStateJson() } : change;
     for (const port of ports.values()) port.postMessage(message);
   };
-  void opening.then((engine) => engine.subscribe(forward), () => {});
+  void opening.then((engine) => engine.subscribe((change) => forward(engine, change)), () => {});
 
   const api = {
     async hello(request, port) {
@@ -66,10 +66,12 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
       const engine = await opening;
       const clientId = `${engine.id}.${++clients}`;
       ports.set(clientId, port);
-      return { clientId, seq: engine.getSeq(), stateJson: JSON.stringify(engine.getState()), report: engine.loadReport };
+      return { clientId, seq: engine.getSeq(), stateJson: engine.getStateJson(), report: engine.loadReport };
     },
-    async commit(events, origin, commitOptions) {
-      return (await opening).commit(events, origin, commitOptions);
+    async commit(commits, commitOptions) {
+      const engine = await opening;
+      const settled = await Promise.allSettled(commits.map((c) => engine.commit(c.events, c.origin, commitOptions)));
+      return settled.map((s) => (s.status === 'fulfilled' ? s.value : { error: toWireError(s.reason) }));
     },
     async checkpoint(reason) {
       const engine = await opening;
@@ -80,7 +82,7 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
     },
     async state() {
       const engine = await opening;
-      return { seq: engine.getSeq(), stateJson: JSON.stringify(engine.getState()) };
+      return { seq: engine.getSeq(), stateJson: engine.getStateJson() };
     },
     async goodbye(clientId) {
       const port = ports.get(clientId);

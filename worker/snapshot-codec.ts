@@ -19,10 +19,11 @@ export function encodeState(state: unknown): EncodedState {
 }
 
 /**
- * Reverses encodeState. Throws a plain Error saying what is wrong when the
+ * Reverses encodeState; also returns the JSON text, which a page can be sent
+ * as is. Throws a plain Error saying what is wrong when the
  * bytes do not decompress, do not hash to `hash`, or are not JSON.
  */
-export function decodeState(bytes: Uint8Array, hash: string): unknown {
+export function decodeState(bytes: Uint8Array, hash: string): { state: unknown; json: string } {
   let json: string;
   try {
     json = strFromU8(gunzipSync(bytes));
@@ -31,5 +32,5 @@ export function decodeState(bytes: Uint8Array, hash: string): unknown {
   }
   // fflate does not check the gzip CRC, so the hash is what catches bit rot.
   if (hashText(json) !== hash) throw new Error('its hash does not match its contents');
-  return JSON.parse(json);
+  return { state: JSON.parse(json), json };
 }
