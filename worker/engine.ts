@@ -317,7 +317,8 @@ export class Engine {
     const { seq, state } = this;
     const at = this.now();
     try {
-      const record: SnapshotRecord = { seq, at, kind, version: this.def.version, codec: 'json+gzip', ...encodeState(state) };
+      const encoded = await encodeState(state);
+      const record: SnapshotRecord = { seq, at, kind, version: this.def.version, codec: 'json+gzip', ...encoded };
       await writeSnapshot(this.db, record, this.def.retention.snapshots);
       this.lastSnapshot = { seq, at, kind, version: record.version, bytes: record.bytes.byteLength, rawBytes: record.rawBytes, hash: record.hash };
       this.eventsAtSnapshot = eventsAt;
