@@ -1,0 +1,327 @@
+// The page side of the engine tests: connects to a real module Worker that
+// runs serveStore, through the public API only, and publishes helpers as
+// window.tm for the Node test to call with page.evaluate. Every helper returns
+// plain, cloneable data; errors come back as ErrorFacts, so the test can see
+// their code and whether they were TidemarkErrors on the page.
+import {
+  connectStore,
+  hashState,
+  isTidemarkError,
+  type ClientStore,
+  type CommitResult,
+  type ConnectOptions,
+  type LoadReport,
+  type SnapshotInfo,
+  type StoreStats,
+} from 'tidemark';
+import { engineStore, numberedCommit, type EngineEvent, type EngineState, type EngineStoreConfig } from './engine.store';
+
+/** An error as the page saw it. */
+export interface ErrorFacts {
+  /** `error instanceof TidemarkError` on the page. */
+  isTidemarkError: boolean;
+  name: string;
+  code: string | undefined;
+  message: string;
+  details: unknown;
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ErrorFacts };
+
+/** What the page's store shows right now. */
+export interface PageState {
+  state: EngineState;
+  /** hashState of `state`, computed on the page. */
+  hash: string;
+  confirmedSeq: number;
+  pendingCommits: number;
+}
+
+export interface Connected extends PageState {
+  loadReport: LoadReport;
+}
+
+/** A run of numbered commits that ended with the worker terminated. */
+export interface CrashRun {
+  /** True when the worker was terminated; false when the run timed out first. */
+  killed: boolean;
+  /** Commits sent (numbered 1…issued). */
+  issued: number;
+  /** Numbers of the commits whose promise had resolved when the worker was terminated. */
+  ackedAtKill: number[];
+  /** Commits rejected before the kill (there should be none). */
+  failures: ErrorFacts[];
+}
+
+/** A snapshot record as it is in IndexedDB, without the bytes themselves. */
+export interface RawSnapshot {
+  seq: number;
+  kind: string;
+  version: number;
+  codec: string;
+  rawBytes: number;
+  hash: string;
+  bytesAreUint8Array: boolean;
+  byteLength: number;
+  /** The first four bytes. */
+  head: number[];
+}
+
+/** A journal record as it is in IndexedDB. */
+export interface RawJournalRecord {
+  seq: number;
+  last: number;
+  version: number;
+  commitSeqs: number[];
+  eventsPerCommit: number[];
+}
+
+type EngineClient = ClientStore<EngineState, EngineEvent>;
+
+let worker: Worker | undefined;
+let store: EngineClient | undefined;
+let lastCrashAcks: number[] = [];
+
+function current(): EngineClient {
+  if (!store) throw new Error('tm: not connected; call tm.connect(config) first');
+  return store;
+}
+
+function describeError(error: unknown): ErrorFacts {
+  const e = error as { name?: unknown; code?: unknown; message?: unknown; details?: unknown } | null;
+  return {
+    isTidemarkError: isTidemarkError(error),
+    name: typeof e?.name === 'string' ? e.name : typeof error,
+    code: typeof e?.code === 'string' ? e.code : undefined,
+    message: typeof e?.message === 'string' ? e.message : String(error),
+    details: JSON.parse(JSON.stringify(e?.details ?? null)) as unknown,
+  };
+}
+
+async function outcome<T>(run: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (error) {
+    return { ok: false, error: describeError(error) };
+  }
+}
+
+function pageState(s: EngineClient): PageState {
+  const state = s.getState();
+  return { state, hash: hashState(state), confirmedSeq: s.confirmedSeq, pendingCommits: s.pendingCommits };
+}
+
+// A task boundary that setTimeout's 4 ms clamp does not slow down.
+const tick = new MessageChannel();
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    tick.port1.onmessage = () => resolve();
+    tick.port2.postMessage(null);
+  });
+}
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/** Opens the store's database as it is (no version: no upgrade), runs `use`, closes it. */
+async function withRawDatabase<T>(name: string, use: (db: IDBDatabase) => Promise<T>): Promise<T> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(name);
+    req.onupgradeneeded = () => {
+      req.transaction?.abort();
+      reject(new Error(`tm: there is no database "${name}"`));
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error(`tm: could not open "${name}"`));
+  });
+  try {
+    return await use(db);
+  } finally {
+    db.close();
+  }
+}
+
+function readAll(db: IDBDatabase, storeName: 'journal' | 'snapshots'): Promise<unknown[]> {
+  return request(db.transaction(storeName).objectStore(storeName).getAll());
+}
+
+const api = {
+  /**
+   * Starts a new module worker serving `config`'s store and connects to it.
+   * Pages hide-checkpoints are off unless asked for, so snapshots are written
+   * only when a test says so.
+   */
+  async connect(config: EngineStoreConfig, options: ConnectOptions = {}): Promise<Outcome<Connected>> {
+    // A worker whose store failed to load is left running, as an app would leave it, until the next connect.
+    if (worker && !store) worker.terminate();
+    worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: JSON.stringify(config) });
+    store = undefined;
+    const started = worker;
+    return outcome(async () => {
+      const connected = await connectStore(engineStore(config), started, { checkpointOnHide: false, ...options });
+      store = connected;
+      return { ...pageState(connected), loadReport: connected.loadReport };
+    });
+  },
+
+  /** Kills the worker at once, as a crash would: no close(), no last snapshot. */
+  terminate(): void {
+    if (!worker) throw new Error('tm: no worker to terminate');
+    worker.terminate();
+    worker = undefined;
+    store = undefined;
+  },
+
+  commit(events: EngineEvent[]): Promise<Outcome<CommitResult>> {
+    return outcome(() => current().commit(...events));
+  },
+
+  /** Commits numbered commits from…to, all in one task, and waits for them all. */
+  async commitNumbered(from: number, to: number): Promise<Outcome<CommitResult[]>> {
+    const s = current();
+    const commits: Array<Promise<CommitResult>> = [];
+    for (let n = from; n <= to; n++) commits.push(s.commit(...numberedCommit(n)));
+    return outcome(() => Promise.all(commits));
+  },
+
+  /**
+   * Sends numbered commits 1…total, each in a task of its own and none
+   * awaited, and terminates the worker the moment the `killAfter`-th one is
+   * acknowledged (its promise resolved). Commits made in one task share one
+   * message and resolve together, hence one commit per task.
+   */
+  async crashRun(total: number, killAfter: number, timeoutMs = 20_000): Promise<CrashRun> {
+    const s = current();
+    const w = worker!;
+    const acked: number[] = [];
+    lastCrashAcks = acked;
+    const failures: ErrorFacts[] = [];
+    let killed = false;
+    let issued = 0;
+    let ackedAtKill: number[] = [];
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const kill = (): void => {
+      if (killed) return;
+      killed = true;
+      w.terminate();
+      ackedAtKill = [...acked];
+      done();
+    };
+    void (async () => {
+      for (let n = 1; n <= total && !killed; n++) {
+        issued = n;
+        s.commit(...numberedCommit(n)).then(
+          () => {
+            acked.push(n);
+            if (acked.length === killAfter) kill();
+          },
+          (error: unknown) => {
+            failures.push(describeError(error));
+            kill();
+          },
+        );
+        await nextTask();
+      }
+    })();
+    const timer = setTimeout(done, timeoutMs);
+    await finished;
+    clearTimeout(timer);
+    if (worker === w) {
+      worker = undefined;
+      store = undefined;
+    }
+    return { killed, issued, ackedAtKill, failures };
+  },
+
+  /** Every commit of the last crashRun acknowledged so far, kill or not. */
+  ackedInLastCrash(): number[] {
+    return [...lastCrashAcks];
+  },
+
+  state(): PageState {
+    return pageState(current());
+  },
+
+  stats(): Promise<Outcome<StoreStats>> {
+    return outcome(() => current().stats());
+  },
+
+  checkpoint(): Promise<Outcome<SnapshotInfo | null>> {
+    return outcome(() => current().checkpoint());
+  },
+
+  /** The snapshot records of database `name`, read straight from IndexedDB, oldest first. */
+  rawSnapshots(name: string): Promise<RawSnapshot[]> {
+    return withRawDatabase(name, async (db) =>
+      (await readAll(db, 'snapshots')).map((value) => {
+        const record = value as { seq: number; kind: string; version: number; codec: string; rawBytes: number; hash: string; bytes: unknown };
+        const bytes = record.bytes instanceof Uint8Array ? record.bytes : new Uint8Array(0);
+        return {
+          seq: record.seq,
+          kind: record.kind,
+          version: record.version,
+          codec: record.codec,
+          rawBytes: record.rawBytes,
+          hash: record.hash,
+          bytesAreUint8Array: record.bytes instanceof Uint8Array,
+          byteLength: bytes.byteLength,
+          head: [...bytes.subarray(0, 4)],
+        };
+      }),
+    );
+  },
+
+  /** The journal records of database `name`, read straight from IndexedDB, oldest first. */
+  rawJournal(name: string): Promise<RawJournalRecord[]> {
+    return withRawDatabase(name, async (db) =>
+      (await readAll(db, 'journal')).map((value) => {
+        const record = value as { seq: number; last: number; version: number; commits: Array<{ seq: number; events: unknown[] }> };
+        return {
+          seq: record.seq,
+          last: record.last,
+          version: record.version,
+          commitSeqs: record.commits.map((c) => c.seq),
+          eventsPerCommit: record.commits.map((c) => c.events.length),
+        };
+      }),
+    );
+  },
+
+  /**
+   * Damages the snapshot at `seq` in place, as bit rot would: flips the bits
+   * of the middle half of its compressed bytes (the gzip header stays).
+   * Returns how many bytes changed.
+   */
+  damageSnapshot(name: string, seq: number): Promise<number> {
+    return withRawDatabase(name, async (db) => {
+      const tx = db.transaction('snapshots', 'readwrite');
+      const snapshots = tx.objectStore('snapshots');
+      const record = (await request(snapshots.get(seq))) as { bytes: Uint8Array } | undefined;
+      if (!record) throw new Error(`tm: database "${name}" has no snapshot at seq ${seq}`);
+      const bytes = new Uint8Array(record.bytes);
+      const from = Math.floor(bytes.length / 4);
+      const to = Math.floor((bytes.length * 3) / 4);
+      for (let i = from; i < to; i++) bytes[i] = bytes[i]! ^ 0xff;
+      await request(snapshots.put({ ...record, bytes }));
+      await new Promise<void>((resolve, reject) => {
+        tx.oncomplete = () => resolve();
+        tx.onabort = () => reject(tx.error ?? new Error('tm: the damaging transaction aborted'));
+      });
+      return to - from;
+    });
+  },
+};
+
+export type EnginePageApi = typeof api;
+
+/** The page's window, as the test sees it inside page.evaluate. */
+export interface EngineWindow {
+  tm: EnginePageApi;
+}
+
+(window as unknown as EngineWindow).tm = api;

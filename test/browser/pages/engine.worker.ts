@@ -1,0 +1,8 @@
+// The worker of the engine page: serves the store the page named in the
+// Worker's `name` (a JSON EngineStoreConfig), so each test can use a store of
+// its own, or an older build of it.
+import { serveStore } from 'tidemark/worker';
+import { engineStore, type EngineStoreConfig } from './engine.store';
+
+const config = JSON.parse(self.name) as EngineStoreConfig;
+serveStore(engineStore(config));
