@@ -223,15 +223,19 @@ export async function connectStore<S, R extends Reducers<S>>(
       outbox.commits.push({ ...call, resolve, reject });
     });
 
-  const onHide = (): void => {
-    if (globalThis.document?.visibilityState === 'hidden' && !closedBecause) void remote.checkpoint('hidden').catch(() => {});
+  // Hidden: checkpoint so the next load is quick. Visible again: catch up, in
+  // case a tab was closed between writing a commit and announcing it.
+  const onVisibilityChange = (): void => {
+    if (closedBecause) return;
+    if (globalThis.document.visibilityState === 'hidden') void remote.checkpoint('hidden').catch(() => {});
+    else void remote.catchUp().catch(() => {});
   };
   const onPageHide = (): void => {
     if (!closedBecause) void remote.checkpoint('hidden').catch(() => {});
   };
   const watchesPage = (options.checkpointOnHide ?? true) && typeof globalThis.document !== 'undefined';
   if (watchesPage) {
-    globalThis.document.addEventListener('visibilitychange', onHide);
+    globalThis.document.addEventListener('visibilitychange', onVisibilityChange);
     globalThis.addEventListener('pagehide', onPageHide);
   }
 
@@ -262,7 +266,7 @@ export async function connectStore<S, R extends Reducers<S>>(
       closedBecause = 'the store was closed';
       changes.port1.close();
       if (watchesPage) {
-        globalThis.document.removeEventListener('visibilitychange', onHide);
+        globalThis.document.removeEventListener('visibilitychange', onVisibilityChange);
         globalThis.removeEventListener('pagehide', onPageHide);
       }
       listeners.clear();

@@ -57,6 +57,8 @@ export interface WorkerApi {
   /** `'manual'` always writes (if anything changed); `'hidden'` only if the cooldown allows. */
   checkpoint(reason: 'manual' | 'hidden'): Promise<SnapshotInfo | null>;
   stats(): Promise<StoreStats>;
+  /** Reads commits other tabs wrote (they announce them, but a tab closed mid-write cannot). */
+  catchUp(): Promise<void>;
   /** The confirmed state, for a page whose mirror lost track. */
   state(): Promise<{ seq: number; stateJson: string }>;
   /** Stops listening to the given client's port. The engine stays open for other pages. */

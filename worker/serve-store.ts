@@ -80,6 +80,9 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
     async stats() {
       return (await opening).stats();
     },
+    async catchUp() {
+      (await opening).catchUp();
+    },
     async state() {
       const engine = await opening;
       return { seq: engine.getSeq(), stateJson: engine.getStateJson() };
