@@ -16,7 +16,9 @@ export interface Store<S, E> {
    * Applies the events, in order, as one atomic commit and appends it to the
    * journal. Resolves with its seq once durable; rejects with a TidemarkError
    * (`UNKNOWN_EVENT`, `NOT_PLAIN_DATA`, `REDUCER_THREW`, `QUOTA_EXCEEDED`,
-   * `CLOSED`…) and then nothing of it was applied or written.
+   * `CLOSED`…) and then nothing of it was applied or written. Commits made
+   * in the same task travel to the worker together, are written in one
+   * transaction, and resolve together.
    */
   commit(...events: E[]): Promise<CommitResult>;
   /** `commit` with per-commit options, e.g. `{ durability: 'relaxed' }`. */

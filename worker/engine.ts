@@ -319,7 +319,8 @@ export class Engine {
     try {
       const encoded = await encodeState(state);
       const record: SnapshotRecord = { seq, at, kind, version: this.def.version, codec: 'json+gzip', ...encoded };
-      await writeSnapshot(this.db, record, this.def.retention.snapshots);
+      const damaged = kind === 'rewind' ? this.report.damaged.map((d) => d.seq) : [];
+      await writeSnapshot(this.db, record, this.def.retention.snapshots, damaged);
       this.lastSnapshot = { seq, at, kind, version: record.version, bytes: record.bytes.byteLength, rawBytes: record.rawBytes, hash: record.hash };
       this.eventsAtSnapshot = eventsAt;
       this.lastSnapshotAt = at;

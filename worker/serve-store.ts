@@ -96,8 +96,10 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
   } satisfies WorkerApi;
 
   expose(api, options.endpoint);
+  const ready = opening.then(() => {});
+  ready.catch(() => {}); // an unawaited `ready` must not become an uncaught error in the worker
   return {
-    ready: opening.then(() => {}),
+    ready,
     async close() {
       for (const port of ports.values()) port.close();
       ports.clear();

@@ -3,8 +3,8 @@ import type { Database } from './database.js';
 import type { SnapshotRecord } from './records.js';
 
 /**
- * Writes a snapshot and, in the same transaction, prunes snapshots beyond
- * `keep` and the journal records behind the oldest snapshot kept — so the
+ * Writes a snapshot and, in the same transaction, deletes the `damaged`
+ * ones, prunes snapshots beyond `keep`, and trims the journal records behind the oldest snapshot kept — so the
  * journal stays bounded, and any point inside the retention window can still
  * be rebuilt.
  *
@@ -12,11 +12,18 @@ import type { SnapshotRecord } from './records.js';
  * ever holds whole records); the newest journal record is never deleted, so
  * a writer can always tell from the journal alone whether others wrote past it.
  */
-export async function writeSnapshot(db: Database, snapshot: SnapshotRecord, keep: number): Promise<void> {
+export async function writeSnapshot(
+  db: Database,
+  snapshot: SnapshotRecord,
+  keep: number,
+  damaged: readonly number[] = [],
+): Promise<void> {
   const tx = db.transaction(['snapshots', 'journal'], 'readwrite', { durability: 'strict' });
   const snapshots = tx.objectStore('snapshots');
   const journal = tx.objectStore('journal');
   await snapshots.put(snapshot);
+  // A damaged snapshot must not count toward retention: keeping it would push out a good one.
+  await Promise.all(damaged.filter((seq) => seq !== snapshot.seq).map((seq) => snapshots.delete(seq)));
 
   const keys = await snapshots.getAllKeys();
   const dropped = keys.slice(0, Math.max(0, keys.length - keep));

@@ -137,3 +137,26 @@ describe('checkpoints and compaction', () => {
     await expect(open(def, idb)).rejects.toMatchObject({ code: 'JOURNAL_GAP', details: { after: 1, found: 3 } });
   });
 });
+
+describe('fallback and retention', () => {
+  test('the snapshot written after a fallback replaces the damaged one, never a good one', async () => {
+    const idb = freshIndexedDB();
+    const def = todoStore({ snapshots: 2 });
+    const store = await open(def, idb);
+    for (const by of [1, 2, 3]) {
+      await store.commit({ type: 'incremented', by });
+      await store.checkpoint(); // snapshots at 1, 2, 3 → retention keeps 2 and 3
+    }
+    await store.commit({ type: 'incremented', by: 4 });
+    await store.whenSaved();
+    await withRawDatabase(idb, 'todos', async (db) => {
+      const snapshots = db.transaction('snapshots', 'readwrite').objectStore('snapshots');
+      const record = await request(snapshots.get(3));
+      await request(snapshots.put({ ...record, hash: 'damaged' }));
+    });
+    const again = await open(def, idb);
+    expect(again.loadReport.damaged.map((d) => d.seq)).toEqual([3]);
+    // Kept: the fresh rewind at 4 and the good one at 2; the damaged 3 is gone.
+    expect((await again.stats()).snapshots.map((s) => s.seq)).toEqual([4, 2]);
+  });
+});
