@@ -160,3 +160,26 @@ describe('fallback and retention', () => {
     expect((await again.stats()).snapshots.map((s) => s.seq)).toEqual([4, 2]);
   });
 });
+
+describe('invariant 5: load time does not grow with the length of the history', () => {
+  test('a load reads one snapshot and a bounded journal suffix, for 1k and for 20k commits of history alike', async () => {
+    const replayedAfter = async (commits: number) => {
+      const idb = freshIndexedDB();
+      const def = todoStore({ checkpoint: { everyEvents: 200, cooldownMs: 0 }, snapshots: 2 });
+      const store = await open(def, idb);
+      for (let done = 0; done < commits; done += 100) {
+        await Promise.all(Array.from({ length: 100 }, () => store.commit({ type: 'incremented', by: 1 })));
+        await store.whenSaved();
+      }
+      await new Promise((r) => setTimeout(r, 10)); // let the last periodic checkpoint land
+      const again = await open(def, idb); // a crash-style reopen: no final snapshot from close()
+      expect(again.getState().count).toBe(commits);
+      return { replayed: again.loadReport.commitsReplayed, journal: (await again.stats()).journal.commits };
+    };
+    const short = await replayedAfter(1_000);
+    const long = await replayedAfter(20_000);
+    expect(short.replayed).toBeLessThanOrEqual(200 + 100);
+    expect(long.replayed).toBeLessThanOrEqual(200 + 100);
+    expect(long.journal).toBeLessThanOrEqual(2 * 200 + 100 + 100);
+  }, 60_000);
+});
