@@ -57,8 +57,9 @@ export function mountActions({ connection, inspector, log }: ActionsOptions): vo
     const result = await addEvents(connection.session, STRESS_EVENTS, (fired) => {
       stressResult.textContent = fired < STRESS_EVENTS ? `firing ${format.count(fired)} / ${total}…` : `waiting until all ${total} are durable…`;
     });
-    if (!result) {
-      stressResult.textContent = 'interrupted: the worker was replaced';
+    if ('interrupted' in result) {
+      stressResult.textContent = `interrupted: the worker was replaced\n${format.count(result.acknowledged)} were durable by then`;
+      log.add(`Stress test interrupted after ${format.count(result.acknowledged)} durable commits; the new worker must have them all.`, 'warn');
       return;
     }
     const failed = result.failed ? `, ${format.count(result.failed)} failed` : '';

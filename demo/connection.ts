@@ -17,8 +17,10 @@ export interface Session {
 }
 
 export interface Connection {
-  /** The current session; throws before the first connect finished. */
+  /** The current session; throws before the first connect finished (see `connected`). */
   readonly session: Session;
+  /** False until the first connect finished. */
+  readonly connected: boolean;
   /** Calls `listener` with every new session (the first one included); returns the unsubscribe function. */
   onSession(listener: (session: Session) => void): () => void;
   /** Starts the first worker. */
@@ -82,6 +84,9 @@ export function createConnection(): Connection {
     get session(): Session {
       if (!current) throw new Error('The store is not connected yet');
       return current;
+    },
+    get connected() {
+      return current !== null;
     },
     onSession(listener) {
       listeners.add(listener);

@@ -46,6 +46,7 @@ export function mountInspector({ connection, onClosed, onError }: InspectorOptio
   let shownSession: Session | null = null;
 
   const refresh = async (): Promise<void> => {
+    if (!connection.connected) return;
     const session = connection.session;
     let stats: StoreStats | null;
     try {

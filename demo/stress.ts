@@ -21,26 +21,42 @@ const SLICE = 1000;
 
 const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+/** The session ended before every commit was answered (the worker was crashed). */
+export interface StressInterrupted {
+  interrupted: true;
+  /** Commits acknowledged as durable before the worker went away: all of them must survive. */
+  acknowledged: number;
+}
+
 /**
  * Commits `total` `bumped` events, one per commit, without awaiting each.
- * Resolves once all are durable, or with null if the session ended first
- * (the worker was crashed: those commits will never be answered).
+ * Resolves once all are durable, or early if the session ends first: a
+ * crashed worker never answers the rest.
  */
-export async function addEvents(session: Session, total: number, onProgress: (fired: number) => void): Promise<StressResult | null> {
+export async function addEvents(
+  session: Session,
+  total: number,
+  onProgress: (fired: number) => void,
+): Promise<StressResult | StressInterrupted> {
   const { store } = session;
   const frames = watchFrames();
   const started = performance.now();
   const commits: Array<Promise<{ seq: number }>> = [];
+  let acknowledged = 0;
+  const acknowledge = (result: { seq: number }) => {
+    acknowledged++;
+    return result;
+  };
   for (let fired = 0; fired < total; ) {
     const end = Math.min(total, fired + SLICE);
-    for (; fired < end; fired++) commits.push(store.commit({ type: 'bumped' }));
+    for (; fired < end; fired++) commits.push(store.commit({ type: 'bumped' }).then(acknowledge));
     onProgress(fired);
     await nextTask();
   }
   const settled = await Promise.race([Promise.allSettled(commits), session.ended.then(() => null)]);
   const ms = performance.now() - started;
   const longestFrameMs = frames.stop();
-  if (!settled) return null;
+  if (!settled) return { interrupted: true, acknowledged };
   const seqs = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value.seq] : []));
   return {
     durable: seqs.length,

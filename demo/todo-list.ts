@@ -78,7 +78,8 @@ export function mountTodoList({ commit }: TodoListOptions): TodoList {
     field.maxLength = 200;
     field.setAttribute('aria-label', 'Edit todo');
     let done = false;
-    const finish = (save: boolean): void => {
+    // Saves (an empty text deletes the todo) or cancels, and puts the text back.
+    const finish = (save: boolean, refocus: boolean): void => {
       if (done) return;
       done = true;
       editing = null;
@@ -87,15 +88,17 @@ export function mountTodoList({ commit }: TodoListOptions): TodoList {
       if (save && current && text !== current.text) {
         commit(text ? { type: 'edited', id, text } : { type: 'removed', id });
       }
-      field.replaceWith(textOf(id, current?.text ?? todo.text));
+      const span = textOf(id, current?.text ?? todo.text);
+      field.replaceWith(span);
       row.classList.remove('editing');
+      if (refocus) span.focus();
       if (shown) renderItems(shown, true);
     };
     field.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter') finish(true);
-      else if (event.key === 'Escape') finish(false);
+      if (event.key === 'Enter') finish(true, true);
+      else if (event.key === 'Escape') finish(false, true);
     });
-    field.addEventListener('blur', () => finish(true));
+    field.addEventListener('blur', () => finish(true, false));
     row.classList.add('editing');
     row.querySelector('.text')?.replaceWith(field);
     field.focus();

@@ -80,9 +80,9 @@ describe('the demo, on the production build', () => {
     expect(await todoTexts(page)).toEqual(expected);
 
     // Reload: still there.
-    await page.click('#action-reload');
-    await page.waitForLoadState('load');
+    await Promise.all([page.waitForEvent('load'), page.click('#action-reload')]);
     await demoReady(page);
+    expect(await page.locator('#activity li').allInnerTexts()).toEqual([expect.stringMatching(/Store loaded from/)]);
     expect(await todoTexts(page)).toEqual(expected);
     expect(await page.locator('#todo-list .todo.done .text').allInnerTexts()).toEqual(['Water the plants']);
 
@@ -148,6 +148,11 @@ describe('the demo, on the production build', () => {
     await page.waitForTimeout(300);
     await mkdir('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/demo.png', fullPage: true });
+
+    // Clear completed, from the second page.
+    await second.click('#clear-completed');
+    await waitFor(page, () => document.querySelectorAll('#todo-list .todo').length === 2, { what: 'clear completed to reach the first page' });
+    expect(await todoTexts(page)).toEqual(['Write the 0.1 release notes', 'Call the bank']);
 
     await second.close();
     expect(errors).toEqual([]);
