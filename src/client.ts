@@ -1,11 +1,13 @@
 import { transfer, wrap, type Endpoint, type Remote } from 'comlink';
 import { applyEvents, validateEvents, type AnyEvent } from './apply-events.js';
 import type { EventOf, Reducers, StoreDefinition } from './define-store.js';
-import { fromWireError, installErrorTransfer } from './error-transfer.js';
+import { installErrorTransfer } from './error-transfer.js';
 import { TidemarkError } from './errors.js';
-import { PROTOCOL_VERSION, type CommitCall, type WorkerApi, type WorkerChange } from './protocol.js';
+import { Mirror } from './mirror.js';
+import { Outbox } from './outbox.js';
+import { PROTOCOL_VERSION, type WorkerApi, type WorkerChange } from './protocol.js';
 import type { Store } from './store.js';
-import type { CommitOptions, CommitRecord, CommitResult, LoadReport } from './types.js';
+import type { CommitOptions, CommitResult, LoadReport } from './types.js';
 
 /** Options of `connectStore`. */
 export interface ConnectOptions {
@@ -15,7 +17,8 @@ export interface ConnectOptions {
    */
   durability?: 'strict' | 'relaxed';
   /**
-   * How long to wait for the worker to load the store before failing with `WORKER_FAILED`.
+   * How long to wait for the worker to load the store, and for `close()` to
+   * hear back from it, before giving up with `WORKER_FAILED` / `CLOSED`.
    * @default 30000
    */
   timeoutMs?: number;
@@ -33,12 +36,16 @@ export interface ClientStore<S, E> extends Store<S, E> {
   readonly confirmedSeq: number;
   /** The state without this page's pending commits. */
   getConfirmedState(): S;
+  /**
+   * Why the store stopped, or null while it works: `close()` was called, the
+   * worker failed, or it closed the database (e.g. another tab deletes it).
+   * Listeners are called when it changes.
+   */
+  readonly closedReason: string | null;
 }
 
-interface PendingCommit {
-  id: string;
-  events: AnyEvent[];
-}
+/** The client store type of a store definition: `ClientStoreOf<typeof todos>`. */
+export type ClientStoreOf<D> = D extends StoreDefinition<infer S, infer R> ? ClientStore<S, EventOf<R>> : never;
 
 /**
  * Connects the page to a worker that runs `serveStore(def)` and returns the
@@ -60,93 +67,83 @@ export async function connectStore<S, R extends Reducers<S>>(
 ): Promise<ClientStore<S, EventOf<R>>> {
   installErrorTransfer();
   const anyDef = def as unknown as StoreDefinition<S, Reducers<S>>;
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const remote: Remote<WorkerApi> = wrap<WorkerApi>(worker as Endpoint);
   const changes = new MessageChannel();
   const hello = await withDeadline(
     remote.hello({ protocol: PROTOCOL_VERSION, name: def.name, version: def.version }, transfer(changes.port2, [changes.port2])),
     worker,
-    options.timeoutMs ?? 30_000,
+    timeoutMs,
     def.name,
   );
 
-  let confirmed = JSON.parse(hello.stateJson) as S;
-  let confirmedSeq = hello.seq;
-  let pending: PendingCommit[] = [];
-  let state = confirmed;
+  const mirror = new Mirror(anyDef, hello.stateJson, hello.seq);
+  const outbox = new Outbox((commits, durability) => remote.commit(commits, { durability }));
+  const listeners = new Set<(state: S, previous: S) => void>();
   let unsaved = 0;
   let commitCount = 0;
-  let closedBecause: string | null = null;
+  let closedReason: string | null = null;
   let resyncing = false;
-  const listeners = new Set<(state: S, previous: S) => void>();
   let savedWaiters: Array<() => void> = [];
 
   const notify = (previous: S): void => {
-    for (const listener of listeners) listener(state, previous);
+    for (const listener of listeners) listener(mirror.state, previous);
   };
-
-  // The optimistic state: the confirmed one with the pending commits on top.
-  // A pending commit that no longer applies is left out here; the worker will reject it.
-  const rebase = (): void => {
-    let next = confirmed;
-    for (const commit of pending) {
-      try {
-        next = applyEvents(anyDef, next, commit.events);
-      } catch {
-        // shown without it; its promise rejects when the worker says so
-      }
-    }
-    state = next;
-  };
-
-  const applyConfirmed = (commits: CommitRecord[]): void => {
-    const previous = state;
-    let ownHeadOnly = true;
-    for (const commit of commits) {
-      if (commit.seq <= confirmedSeq) continue;
-      if (commit.seq !== confirmedSeq + 1) return void resync();
-      try {
-        confirmed = applyEvents(anyDef, confirmed, commit.events);
-      } catch {
-        return void resync(); // a reducer that is not deterministic; trust the worker
-      }
-      confirmedSeq = commit.seq;
-      const index = pending.findIndex((p) => p.id === commit.origin);
-      if (index === 0) pending.shift();
-      else {
-        ownHeadOnly = false;
-        if (index > 0) pending.splice(index, 1);
-      }
-    }
-    // Our own oldest commits confirmed in order: the optimistic state is unchanged.
-    if (pending.length === 0) state = confirmed;
-    else if (!ownHeadOnly) rebase();
-    if (state !== previous) notify(previous);
+  const change = (update: () => void): void => {
+    const previous = mirror.state;
+    update();
+    if (mirror.state !== previous) notify(previous);
   };
 
   const resync = async (): Promise<void> => {
-    if (resyncing || closedBecause) return;
+    if (resyncing || closedReason) return;
     resyncing = true;
     try {
       const fresh = await remote.state();
-      reset(fresh.seq, fresh.stateJson);
+      change(() => mirror.reset(fresh.seq, fresh.stateJson));
     } finally {
       resyncing = false;
     }
   };
 
-  const reset = (seq: number, stateJson: string): void => {
-    const previous = state;
-    confirmed = JSON.parse(stateJson) as S;
-    confirmedSeq = seq;
-    rebase();
-    notify(previous);
+  changes.port1.onmessage = (message: MessageEvent<WorkerChange>) => {
+    const data = message.data;
+    if (data.type === 'commits') change(() => mirror.confirm(data.commits) || void resync());
+    else if (data.type === 'reset') change(() => mirror.reset(data.seq, data.stateJson));
+    else stop(data.reason);
   };
 
-  changes.port1.onmessage = (message: MessageEvent<WorkerChange>) => {
-    const change = message.data;
-    if (change.type === 'commits') applyConfirmed(change.commits);
-    else if (change.type === 'reset') reset(change.seq, change.stateJson);
-    else closedBecause = change.reason;
+  // Hidden: checkpoint so the next load is quick. Visible again: catch up, in
+  // case a tab was closed between writing a commit and announcing it.
+  const onVisibilityChange = (): void => {
+    if (globalThis.document.visibilityState === 'hidden') void remote.checkpoint('hidden').catch(() => {});
+    else void remote.catchUp().catch(() => {});
+  };
+  const onPageHide = (): void => void remote.checkpoint('hidden').catch(() => {});
+  const onWorkerError = (event: Event): void =>
+    stop(
+      `the worker failed: ${(event as ErrorEvent).message || 'script error'}`,
+      new TidemarkError('WORKER_FAILED', `The worker of store "${def.name}" failed; commits it had not confirmed may be lost. Connect again.`),
+    );
+  const watchesPage = (options.checkpointOnHide ?? true) && typeof globalThis.document !== 'undefined';
+  if (watchesPage) {
+    globalThis.document.addEventListener('visibilitychange', onVisibilityChange);
+    globalThis.addEventListener('pagehide', onPageHide);
+  }
+  const workerEvents = worker as Partial<EventTarget>;
+  workerEvents.addEventListener?.('error', onWorkerError);
+
+  /** Stops the page side for good; commits still in flight fail with `error` if given. */
+  const stop = (reason: string, error?: TidemarkError): void => {
+    if (closedReason && !error) return;
+    closedReason ??= reason;
+    if (error) outbox.failAll(error);
+    if (watchesPage) {
+      globalThis.document.removeEventListener('visibilitychange', onVisibilityChange);
+      globalThis.removeEventListener('pagehide', onPageHide);
+    }
+    workerEvents.removeEventListener?.('error', onWorkerError);
+    notify(mirror.state);
   };
 
   const settle = (): void => {
@@ -156,94 +153,45 @@ export async function connectStore<S, R extends Reducers<S>>(
       savedWaiters = [];
       for (const resolve of waiters) resolve();
     }
-    notify(state);
+    notify(mirror.state);
   };
 
   const commitWith = (commitOptions: CommitOptions, ...events: EventOf<R>[]): Promise<CommitResult> => {
-    if (closedBecause) {
-      return Promise.reject(new TidemarkError('CLOSED', `Store "${def.name}" is closed (${closedBecause}). Connect again to keep writing.`));
+    if (closedReason) {
+      return Promise.reject(new TidemarkError('CLOSED', `Store "${def.name}" is closed (${closedReason}). Connect again to keep writing.`));
     }
     let next: S;
     try {
       validateEvents(anyDef, events);
-      next = applyEvents(anyDef, state, events as AnyEvent[]);
+      next = applyEvents(anyDef, mirror.state, events as AnyEvent[]);
     } catch (error) {
       return Promise.reject(error);
     }
     const id = `${hello.clientId}:${++commitCount}`;
-    const previous = state;
-    pending.push({ id, events: events as AnyEvent[] });
-    state = next;
+    change(() => mirror.addPending(id, events as AnyEvent[], next));
     unsaved++;
-    notify(previous);
     const durability = commitOptions.durability ?? options.durability ?? 'strict';
-    return send({ events: events as AnyEvent[], origin: id }, durability).then(
+    return outbox.send({ events: events as AnyEvent[], origin: id }, durability).then(
       (result) => {
         settle();
         return result;
       },
       (error: unknown) => {
-        const index = pending.findIndex((p) => p.id === id);
-        if (index >= 0) {
-          const before = state;
-          pending.splice(index, 1);
-          rebase();
-          if (state !== before) notify(before);
-        }
+        change(() => mirror.dropPending(id));
         settle();
         throw error;
       },
     );
   };
 
-  // Commits made in one task travel in one message (see WorkerApi.commit).
-  type Outgoing = CommitCall & { resolve: (result: CommitResult) => void; reject: (error: unknown) => void };
-  let outbox: { durability: 'strict' | 'relaxed'; commits: Outgoing[] } | null = null;
-  const flush = (): void => {
-    const box = outbox;
-    if (!box) return;
-    outbox = null;
-    remote.commit(box.commits.map(({ events, origin }) => ({ events, origin })), { durability: box.durability }).then(
-      (outcomes) =>
-        box.commits.forEach((commit, i) => {
-          const outcome = outcomes[i]!;
-          if ('seq' in outcome) commit.resolve({ seq: outcome.seq });
-          else commit.reject(fromWireError(outcome.error));
-        }),
-      (error: unknown) => box.commits.forEach((commit) => commit.reject(error)),
-    );
-  };
-  const send = (call: CommitCall, durability: 'strict' | 'relaxed'): Promise<CommitResult> =>
-    new Promise((resolve, reject) => {
-      if (outbox && outbox.durability !== durability) flush();
-      if (!outbox) {
-        outbox = { durability, commits: [] };
-        queueMicrotask(flush);
-      }
-      outbox.commits.push({ ...call, resolve, reject });
-    });
-
-  // Hidden: checkpoint so the next load is quick. Visible again: catch up, in
-  // case a tab was closed between writing a commit and announcing it.
-  const onVisibilityChange = (): void => {
-    if (closedBecause) return;
-    if (globalThis.document.visibilityState === 'hidden') void remote.checkpoint('hidden').catch(() => {});
-    else void remote.catchUp().catch(() => {});
-  };
-  const onPageHide = (): void => {
-    if (!closedBecause) void remote.checkpoint('hidden').catch(() => {});
-  };
-  const watchesPage = (options.checkpointOnHide ?? true) && typeof globalThis.document !== 'undefined';
-  if (watchesPage) {
-    globalThis.document.addEventListener('visibilitychange', onVisibilityChange);
-    globalThis.addEventListener('pagehide', onPageHide);
-  }
-
   return {
-    getState: () => state,
-    getConfirmedState: () => confirmed,
+    getState: () => mirror.state,
+    getConfirmedState: () => mirror.confirmed,
     get confirmedSeq() {
-      return confirmedSeq;
+      return mirror.confirmedSeq;
+    },
+    get closedReason() {
+      return closedReason;
     },
     subscribe(listener) {
       listeners.add(listener);
@@ -261,14 +209,20 @@ export async function connectStore<S, R extends Reducers<S>>(
       return hello.report;
     },
     async close() {
-      if (closedBecause) return;
-      await remote.goodbye(hello.clientId);
-      closedBecause = 'the store was closed';
+      if (closedReason) return;
+      closedReason = 'the store was closed';
+      outbox.flush(); // commits made just before close() go out ahead of the goodbye
+      // The worker answers goodbye once this page's commits are durable; a dead worker never does.
+      const goodbye = remote.goodbye(hello.clientId).catch(() => {});
+      await Promise.race([goodbye, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+      stop(
+        closedReason,
+        new TidemarkError(
+          'CLOSED',
+          `Store "${def.name}" was closed before the worker confirmed this commit; it may or may not be durable. Connect again to see.`,
+        ),
+      );
       changes.port1.close();
-      if (watchesPage) {
-        globalThis.document.removeEventListener('visibilitychange', onVisibilityChange);
-        globalThis.removeEventListener('pagehide', onPageHide);
-      }
       listeners.clear();
     },
   };

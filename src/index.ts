@@ -13,7 +13,7 @@ export type {
   StoreOptions,
 } from './define-store.js';
 export { connectStore } from './client.js';
-export type { ClientStore, ConnectOptions } from './client.js';
+export type { ClientStore, ClientStoreOf, ConnectOptions } from './client.js';
 export type { Store } from './store.js';
 export { TidemarkError, isTidemarkError } from './errors.js';
 export type { TidemarkErrorCode, TidemarkErrorOptions } from './errors.js';

@@ -13,10 +13,10 @@ afterEach(async () => {
 let storeCount = 0;
 
 /** A "tab": a served engine on one end of a MessageChannel and the page client on the other. */
-async function tab(def: ReturnType<typeof todoStore>, indexedDB: IDBFactory, broadcast = false) {
+async function tab(def: ReturnType<typeof todoStore>, indexedDB: IDBFactory, broadcast = false, timeoutMs = 30_000) {
   const channel = new MessageChannel();
   const served = serveStore(def, { endpoint: channel.port2, indexedDB, broadcast });
-  const store = await connectStore(def, channel.port1, { checkpointOnHide: false });
+  const store = await connectStore(def, channel.port1, { checkpointOnHide: false, timeoutMs });
   cleanups.push(async () => {
     await store.close().catch(() => {});
     await served.close().catch(() => {});
@@ -154,5 +154,30 @@ describe('the page client over Comlink', () => {
     await store.close();
     await expect(last).resolves.toEqual({ seq: 1 });
     await expect(store.commit({ type: 'incremented', by: 1 })).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
+  test('when the worker closes the database (another tab deletes it), the page is told: closedReason is set and listeners run', async () => {
+    const def = uniqueStore();
+    const idb = freshIndexedDB();
+    const { store } = await tab(def, idb);
+    await store.commit({ type: 'incremented', by: 1 });
+    const told = new Promise<void>((resolve) => store.subscribe(() => store.closedReason && resolve()));
+    const deletion = idb.deleteDatabase(def.name);
+    const deleted = new Promise((resolve) => (deletion.onsuccess = resolve));
+    await told;
+    expect(store.closedReason).toContain('deleting');
+    await expect(store.commit({ type: 'incremented', by: 1 })).rejects.toMatchObject({ code: 'CLOSED' });
+    await deleted;
+  });
+
+  test('close() on a worker that no longer answers gives up after timeoutMs and fails its unconfirmed commits with CLOSED', async () => {
+    const { store, channel } = await tab(uniqueStore(), freshIndexedDB(), false, 100);
+    channel.port2.close(); // the worker is gone
+    const lost = store.commit({ type: 'incremented', by: 1 });
+    expect(store.pendingCommits).toBe(1);
+    await store.close();
+    await expect(lost).rejects.toMatchObject({ code: 'CLOSED' });
+    expect(store.pendingCommits).toBe(0);
+    expect(store.getState().count).toBe(0); // the optimistic commit is taken back
   });
 });
