@@ -1,0 +1,35 @@
+// How much work each benchmark does. `full` is `npm run bench` (about a
+// minute for the floor and peer rows on two cores); `quick` is the smoke
+// test's run, small enough that it only proves every path still works.
+
+export interface Sizes {
+  /** One readwrite transaction per event, awaited one after another. */
+  perEvent: { events: number; repeats: number };
+  /** Transactions of 100 events each (as 100 records, or packed as one). */
+  batched: { transactions: number; eventsPerTransaction: number; repeats: number };
+  /** Events written once, then read back with one getAll. */
+  readBack: { events: number; repeats: number };
+  /** Whole-state persist: state sizes in items, and changes timed at each. */
+  persist: { items: number[]; changes: number[] };
+  /** Snapshot decode: approximate JSON size of the state, and repeats at each. */
+  states: { bytes: number[]; repeats: number[] };
+}
+
+export type Profile = 'full' | 'quick';
+
+export const profiles: Record<Profile, Sizes> = {
+  full: {
+    perEvent: { events: 400, repeats: 5 },
+    batched: { transactions: 40, eventsPerTransaction: 100, repeats: 5 },
+    readBack: { events: 100_000, repeats: 3 },
+    persist: { items: [1_000, 10_000, 100_000], changes: [100, 30, 8] },
+    states: { bytes: [1_000_000, 10_000_000], repeats: [9, 5] },
+  },
+  quick: {
+    perEvent: { events: 20, repeats: 3 },
+    batched: { transactions: 4, eventsPerTransaction: 100, repeats: 3 },
+    readBack: { events: 2_000, repeats: 2 },
+    persist: { items: [100, 1_000], changes: [5, 3] },
+    states: { bytes: [20_000, 100_000], repeats: [3, 3] },
+  },
+};
