@@ -35,7 +35,7 @@ export default defineConfig(({ mode }) => ({
         extends: true,
         test: {
           name: 'chromium',
-          include: ['test/browser/**/*.test.ts'],
+          include: ['test/browser/**/*.test.ts', 'bench/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
