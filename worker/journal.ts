@@ -93,7 +93,11 @@ export async function writeBatch(
 
   if (written.length > 0) {
     // `add`, not `put`: if two writers ever claimed one seq, the second fails loudly.
-    await Promise.all([tx.store.add({ seq: written[0]!.seq, last: seq, version: def.version, commits: written }), tx.done]);
+    const added = tx.store.add({ seq: written[0]!.seq, last: seq, version: def.version, commits: written });
+    // Nothing more goes in this transaction: commit now instead of after `add` reports back,
+    // one round trip to the storage process less per batch. A failed `add` still aborts it.
+    if (typeof tx.commit === 'function') tx.commit();
+    await Promise.all([added, tx.done]);
   } else {
     await tx.done;
   }
