@@ -89,6 +89,7 @@ export class Engine {
   private commitCount = 0;
   private readonly listeners = new Set<(change: EngineChange) => void>();
   private readonly channel: BroadcastChannel | undefined;
+  private announceTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     readonly def: AnyDefinition,
@@ -249,7 +250,7 @@ export class Engine {
     outcome.results.forEach((result, i) =>
       typeof result === 'number' ? batch[i]!.resolve({ seq: result }) : batch[i]!.reject(result),
     );
-    if (outcome.written.length > 0) this.channel?.postMessage({ seq: this.seq });
+    if (outcome.written.length > 0) this.announce();
     this.considerCheckpoint();
   }
 
@@ -264,6 +265,23 @@ export class Engine {
     this.eventsTotal += loaded.eventsReplayed;
     this.lastSnapshotAt = loaded.snapshotAt ?? this.lastSnapshotAt;
     this.emit({ type: 'reset', seq: this.seq, state: this.state });
+  }
+
+  /**
+   * Tells other tabs' workers that new commits exist, in a task of its own:
+   * posting on a BroadcastChannel takes ~0.1 ms, which the pages waiting for
+   * this batch need not wait for. Batches written meanwhile share one message.
+   */
+  private announce(): void {
+    if (!this.channel || this.announceTimer !== undefined) return;
+    this.announceTimer = setTimeout(() => this.announceNow(), 0);
+  }
+
+  private announceNow(): void {
+    if (this.announceTimer === undefined) return;
+    clearTimeout(this.announceTimer);
+    this.announceTimer = undefined;
+    this.channel?.postMessage({ seq: this.seq });
   }
 
   private emit(change: EngineChange): void {
@@ -382,6 +400,7 @@ export class Engine {
     if (this.closedBecause) return;
     this.closedBecause = reason;
     clearTimeout(this.timer);
+    this.announceNow(); // the last commits too, before the channel closes
     this.channel?.close();
     this.db.close();
     const error = this.closedError();
