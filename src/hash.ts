@@ -16,6 +16,25 @@ export function hashText(text: string): string {
 }
 
 /**
+ * hashText of the text these UTF-8 bytes spell, computed on the bytes, which
+ * is about twice as fast as on a string; undefined when they are not all
+ * ASCII (there a byte is not a UTF-16 code unit, so hash the text).
+ */
+export function hashAsciiBytes(bytes: Uint8Array): string | undefined {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c > 0x7f) return undefined;
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+}
+
+/**
  * The hash of a state as tidemark stores it (its JSON text). Two states with
  * equal hashes are, for all practical purposes, equal: use it to check that a
  * reloaded or replayed state matches the live one.

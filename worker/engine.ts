@@ -65,7 +65,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit; a longer wait is re-che
  */
 export class Engine {
   readonly id = `${Math.random().toString(36).slice(2, 8)}${++engineCount}`;
-  private state: unknown;
+  private stateValue: unknown;
+  /** The state as JSON, when a load left it unparsed: see `state`. */
+  private unparsed: string | null = null;
   private seq: number;
   private report: LoadReport;
   private eventsTotal: number;
@@ -98,7 +100,7 @@ export class Engine {
     private readonly options: EngineOptions,
     private readonly now: () => number,
   ) {
-    this.state = loaded.state;
+    this.adopt(loaded);
     this.seq = loaded.seq;
     this.report = loaded.report;
     this.eventsTotal = loaded.eventsReplayed;
@@ -130,7 +132,36 @@ export class Engine {
     }
     // Pay a migration or a fallback once: the next load starts from here.
     if (engine.report.migratedFrom !== undefined || engine.report.fellBack) await engine.checkpoint('rewind');
+    engine.parseSoon();
     return engine;
+  }
+
+  /**
+   * The confirmed state. A load that replayed nothing leaves the snapshot's
+   * JSON unparsed: pages are sent that JSON at once and parse it while the
+   * worker does, in the next task (parseSoon) or when a commit needs it first.
+   */
+  private get state(): unknown {
+    if (this.unparsed !== null) {
+      this.stateValue = JSON.parse(this.unparsed);
+      this.unparsed = null;
+    }
+    return this.stateValue;
+  }
+
+  private set state(value: unknown) {
+    this.stateValue = value;
+    this.unparsed = null;
+  }
+
+  private adopt(loaded: LoadedState): void {
+    this.stateValue = loaded.state;
+    this.unparsed = loaded.unparsed ?? null;
+  }
+
+  /** Parses a state left as JSON in a task of its own, after the hello that sends it has gone. */
+  private parseSoon(): void {
+    if (this.unparsed !== null) setTimeout(() => this.getState(), 0);
   }
 
   getState(): unknown {
@@ -257,7 +288,7 @@ export class Engine {
   /** Rebuilds the state from the newest snapshot, after another tab trimmed the journal past us. */
   private async reload(): Promise<void> {
     const loaded = await loadState(this.db, this.def, this.now);
-    this.state = loaded.state;
+    this.adopt(loaded);
     this.seq = loaded.seq;
     this.report = loaded.report;
     this.json = loaded.stateJson === undefined ? null : { seq: loaded.seq, text: loaded.stateJson };

@@ -4,17 +4,27 @@ import { TidemarkError } from '../src/errors.js';
 import type { CommitRecord, LoadReport } from '../src/types.js';
 import type { Database } from './database.js';
 import { assertNotAhead, migrateState, upcastEvents } from './migrations.js';
-import type { JournalRecord } from './records.js';
-import { decodeState } from './snapshot-codec.js';
+import type { JournalRecord, SnapshotRecord } from './records.js';
+import { canGunzipNatively, verifyState, verifyStateNatively } from './snapshot-codec.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
 /** Journal records read per getAll: large batches are what IndexedDB reads fastest. */
 export const REPLAY_BATCH_RECORDS = 500;
 
+/** Batches the fast load reads before the decompression; a longer suffix takes the general path. */
+const FAST_LOAD_BATCHES = 4;
+
 /** A state rebuilt from the database. */
 export interface LoadedState {
+  /** The state; undefined when only `unparsed` holds it. */
   state: unknown;
+  /**
+   * The state as JSON, not parsed yet: a load that replays nothing leaves
+   * the parse to whoever needs the object, so a page can be sent the JSON
+   * and parse it while the worker does (see Engine).
+   */
+  unparsed: string | undefined;
   seq: number;
   /** Events applied on top of the snapshot. */
   eventsReplayed: number;
@@ -34,68 +44,159 @@ export interface LoadedState {
  */
 export async function loadState(db: Database, def: AnyDefinition, now: () => number = Date.now): Promise<LoadedState> {
   const started = now();
+  return (await loadNewest(db, def, started, now)) ?? (await loadWithFallback(db, def, started, now));
+}
+
+/**
+ * The common case, fast: the newest snapshot and the journal after it read
+ * in one transaction, then the snapshot gunzipped by the platform
+ * (DecompressionStream, native: in a fresh worker it is several times
+ * faster than fflate, whose code is not compiled yet). The transaction is
+ * over before the decompression, so this gives up, returning undefined,
+ * when the suffix takes more than a few batches, when the snapshot does not
+ * verify, or when there is no snapshot or no native gunzip: loadWithFallback
+ * then does it all, and says why.
+ */
+async function loadNewest(db: Database, def: AnyDefinition, started: number, now: () => number): Promise<LoadedState | undefined> {
+  if (!canGunzipNatively()) return undefined;
+  const tx = db.transaction(['snapshots', 'journal'], 'readonly');
+  const snapshots = tx.objectStore('snapshots');
+  const keys = await snapshots.getAllKeys();
+  const record = keys.length > 0 ? await snapshots.get(keys[keys.length - 1]!) : undefined;
+  const suffix: JournalRecord[] = [];
+  let complete = false;
+  for (let batch = 0; record && batch < FAST_LOAD_BATCHES && !complete; batch++) {
+    const after = suffix.length > 0 ? suffix[suffix.length - 1]!.last : record.seq;
+    const records = await tx.objectStore('journal').getAll(IDBKeyRange.lowerBound(after + 1), REPLAY_BATCH_RECORDS);
+    suffix.push(...records);
+    complete = records.length < REPLAY_BATCH_RECORDS;
+  }
+  await tx.done;
+  if (!record || !complete) return undefined;
+  assertNotAhead(def, record.version, `snapshot at seq ${record.seq}`);
+  let json: string;
+  try {
+    json = await verifyStateNatively(record.bytes, record.hash);
+  } catch {
+    return undefined;
+  }
+  const rebuild = new Rebuild(def, []);
+  rebuild.fromSnapshot(json, record);
+  rebuild.apply(suffix);
+  return rebuild.finish(started, now);
+}
+
+/** Every snapshot from the newest down until one verifies, then the journal after it, in batches. */
+async function loadWithFallback(db: Database, def: AnyDefinition, started: number, now: () => number): Promise<LoadedState> {
   const tx = db.transaction(['snapshots', 'journal'], 'readonly');
   const snapshots = tx.objectStore('snapshots');
   const damaged: LoadReport['damaged'] = [];
-
-  let state: unknown = undefined;
-  let snapshotJson: string | undefined;
-  let seq = 0;
-  let snapshotSeq = 0;
-  let snapshotAt: number | undefined;
-  let dataVersion = def.version;
+  const rebuild = new Rebuild(def, damaged);
   const keys = await snapshots.getAllKeys();
-  for (let i = keys.length - 1; i >= 0 && snapshotAt === undefined; i--) {
+  for (let i = keys.length - 1; i >= 0 && rebuild.snapshotAt === undefined; i--) {
     const record = await snapshots.get(keys[i]!);
     if (!record) continue;
     assertNotAhead(def, record.version, `snapshot at seq ${record.seq}`);
+    let json: string;
     try {
-      ({ state, json: snapshotJson } = decodeState(record.bytes, record.hash));
+      json = verifyState(record.bytes, record.hash);
     } catch (error) {
       damaged.push({ seq: record.seq, reason: (error as Error).message });
       continue;
     }
-    seq = record.seq;
-    snapshotSeq = record.seq;
-    snapshotAt = record.at;
-    dataVersion = record.version;
+    rebuild.fromSnapshot(json, record);
   }
-  if (snapshotAt === undefined) state = def.initial();
-  else if (dataVersion < def.version) state = migrateState(def, state, dataVersion);
 
   const journal = tx.objectStore('journal');
-  let eventsReplayed = 0;
-  let commitsReplayed = 0;
-  let oldestRecordVersion = def.version;
   for (;;) {
-    const records = await journal.getAll(IDBKeyRange.lowerBound(seq + 1), REPLAY_BATCH_RECORDS);
-    for (const record of records) {
-      if (record.seq !== seq + 1) throw missingHistory(def, seq, record.seq, damaged);
-      oldestRecordVersion = Math.min(oldestRecordVersion, record.version);
-      for (const commit of commitsAtCurrentVersion(def, record)) {
-        state = applyEvents(def, state, commit.events);
-        eventsReplayed += commit.events.length;
-      }
-      commitsReplayed += record.last - record.seq + 1;
-      seq = record.last;
-    }
+    const records = await journal.getAll(IDBKeyRange.lowerBound(rebuild.seq + 1), REPLAY_BATCH_RECORDS);
+    rebuild.apply(records);
     if (records.length < REPLAY_BATCH_RECORDS) break;
   }
-  if (snapshotAt === undefined && damaged.length > 0 && seq === 0) throw missingHistory(def, 0, undefined, damaged);
+  if (rebuild.snapshotAt === undefined && damaged.length > 0 && rebuild.seq === 0) {
+    throw missingHistory(def, 0, undefined, damaged);
+  }
   await tx.done;
+  return rebuild.finish(started, now);
+}
 
-  const migratedFrom = Math.min(dataVersion, oldestRecordVersion);
-  const report: LoadReport = {
-    snapshotSeq,
-    commitsReplayed,
-    ms: now() - started,
-    fellBack: damaged.length > 0,
-    damaged,
-    ...(migratedFrom < def.version ? { migratedFrom } : {}),
-  };
-  // The snapshot's own JSON is the state's JSON when nothing changed it since.
-  const stateJson = commitsReplayed === 0 && migratedFrom === def.version ? snapshotJson : undefined;
-  return { state, seq, eventsReplayed, snapshotAt, report, stateJson };
+/** A state being rebuilt: from a snapshot (or the initial state), then journal records. */
+class Rebuild {
+  seq = 0;
+  snapshotSeq = 0;
+  snapshotAt: number | undefined;
+  eventsReplayed = 0;
+  commitsReplayed = 0;
+  private state: unknown;
+  /** False until `state` is made: from the snapshot's JSON, parsed only when something needs it, or the initial state. */
+  private hasState = false;
+  private json: string | undefined;
+  private dataVersion: number;
+  private oldestRecordVersion: number;
+
+  constructor(
+    private readonly def: AnyDefinition,
+    private readonly damaged: LoadReport['damaged'],
+  ) {
+    this.dataVersion = def.version;
+    this.oldestRecordVersion = def.version;
+  }
+
+  fromSnapshot(json: string, record: Pick<SnapshotRecord, 'seq' | 'at' | 'version'>): void {
+    this.json = json;
+    this.hasState = false;
+    this.seq = record.seq;
+    this.snapshotSeq = record.seq;
+    this.snapshotAt = record.at;
+    this.dataVersion = record.version;
+    if (this.dataVersion < this.def.version) this.state = migrateState(this.def, this.current(), this.dataVersion);
+  }
+
+  /** The state as an object. The hash is of the text JSON.stringify wrote, so a snapshot that verified parses. */
+  private current(): unknown {
+    if (!this.hasState) {
+      this.state = this.json === undefined ? this.def.initial() : JSON.parse(this.json);
+      this.hasState = true;
+    }
+    return this.state;
+  }
+
+  /** Applies records that follow on from `seq`. @throws TidemarkError `JOURNAL_GAP` at a gap. */
+  apply(records: readonly JournalRecord[]): void {
+    for (const record of records) {
+      if (record.seq !== this.seq + 1) throw missingHistory(this.def, this.seq, record.seq, this.damaged);
+      this.oldestRecordVersion = Math.min(this.oldestRecordVersion, record.version);
+      for (const commit of commitsAtCurrentVersion(this.def, record)) {
+        this.state = applyEvents(this.def, this.current(), commit.events);
+        this.eventsReplayed += commit.events.length;
+      }
+      this.commitsReplayed += record.last - record.seq + 1;
+      this.seq = record.last;
+    }
+  }
+
+  finish(started: number, now: () => number): LoadedState {
+    const migratedFrom = Math.min(this.dataVersion, this.oldestRecordVersion);
+    const report: LoadReport = {
+      snapshotSeq: this.snapshotSeq,
+      commitsReplayed: this.commitsReplayed,
+      ms: now() - started,
+      fellBack: this.damaged.length > 0,
+      damaged: this.damaged,
+      ...(migratedFrom < this.def.version ? { migratedFrom } : {}),
+    };
+    const unparsed = this.hasState ? undefined : this.json;
+    return {
+      state: unparsed === undefined ? this.current() : undefined,
+      unparsed,
+      seq: this.seq,
+      eventsReplayed: this.eventsReplayed,
+      snapshotAt: this.snapshotAt,
+      report,
+      // The snapshot's own JSON is the state's JSON when nothing changed it since.
+      stateJson: this.commitsReplayed === 0 && migratedFrom === this.def.version ? this.json : undefined,
+    };
+  }
 }
 
 /**
