@@ -19,6 +19,8 @@ export class Mirror<S> {
   confirmed: S;
   confirmedSeq: number;
   private pending: PendingCommit[] = [];
+  /** True while `state` is `confirmed` with every pending commit applied, none left out. */
+  private exact = true;
 
   constructor(
     private readonly def: StoreDefinition<S, Reducers<S>>,
@@ -49,6 +51,14 @@ export class Mirror<S> {
    * worker: the caller must then reset from the worker's state.
    */
   confirm(commits: readonly CommitRecord[]): boolean {
+    if (this.confirmsAllPending(commits)) {
+      // Reducers are deterministic, and the worker applied exactly these events to this
+      // confirmed state: the optimistic state is the confirmed one, no need to apply them again.
+      this.confirmedSeq = commits[commits.length - 1]!.seq;
+      this.confirmed = this.state;
+      this.pending = [];
+      return true;
+    }
     let onlyOwnInOrder = true;
     for (const commit of commits) {
       if (commit.seq <= this.confirmedSeq) continue;
@@ -60,15 +70,26 @@ export class Mirror<S> {
       }
       this.confirmedSeq = commit.seq;
       const index = this.pending.findIndex((p) => p.id === commit.origin);
-      if (index === 0) this.pending.shift();
+      // In order on an exact optimistic state, the state stays as it is; else it is rebuilt below.
+      if (index === 0 && this.exact) this.pending.shift();
       else {
         onlyOwnInOrder = false;
-        if (index > 0) this.pending.splice(index, 1);
+        if (index >= 0) this.pending.splice(index, 1);
       }
     }
     // This page's oldest commits confirmed in order leave the optimistic state as it was.
     if (this.pending.length === 0) this.state = this.confirmed;
     else if (!onlyOwnInOrder) this.rebase();
+    return true;
+  }
+
+  /** True when `commits` are exactly this page's pending commits, in order, right after `confirmedSeq`. */
+  private confirmsAllPending(commits: readonly CommitRecord[]): boolean {
+    if (!this.exact || commits.length !== this.pending.length || commits.length === 0) return false;
+    for (let i = 0; i < commits.length; i++) {
+      const commit = commits[i]!;
+      if (commit.seq !== this.confirmedSeq + 1 + i || commit.origin !== this.pending[i]!.id) return false;
+    }
     return true;
   }
 
@@ -82,11 +103,13 @@ export class Mirror<S> {
   // A pending commit that no longer applies is left out here; the worker will reject it.
   private rebase(): void {
     let next = this.confirmed;
+    this.exact = true;
     for (const commit of this.pending) {
       try {
         next = applyEvents(this.def, next, commit.events);
       } catch {
         // shown without it until its promise rejects
+        this.exact = false;
       }
     }
     this.state = next;
