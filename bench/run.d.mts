@@ -37,7 +37,7 @@ export interface Results {
 export interface RunOptions {
   /** Tiny sizes: proves every path works, in well under 20 s. */
   quick?: boolean;
-  /** Suite names: raw-idb, dexie, persist, decode-floor (page), size (Node). */
+  /** Suite names: raw-idb, dexie, persist, decode-floor, tidemark (page), size (Node). */
   only?: string[];
   /** Incognito context, IndexedDB in memory; default is an on-disk profile. */
   memory?: boolean;
@@ -51,7 +51,9 @@ export declare function runBenchmarks(options?: RunOptions): Promise<Results>;
 export declare function writeResults(
   results: Results,
   options?: { dir?: string; base?: string },
-): Promise<{ json: string; svg: string }>;
+): Promise<{ json: string; svg: string; loadSvg: string }>;
 export declare function resolveRatios(rows: Row[]): ResultRow[];
 export declare function renderTable(results: Results): string;
 export declare function renderChart(results: Results): string;
+/** Load time by history length, and by state size beside its floor. */
+export declare function renderLoadChart(results: Results): string;

@@ -3,7 +3,7 @@
 // in Node (bench/size.mjs), then prints the table and writes the raw figures
 // and the chart to bench/results/. See bench/README.md.
 //
-//   node bench/run.mjs            full run → results/latest.json, results/chart.svg
+//   node bench/run.mjs            full run → results/latest.json, results/chart.svg, results/load-chart.svg
 //   node bench/run.mjs --quick    tiny sizes → results/quick.json (git-ignored)
 //   node bench/run.mjs --only raw-idb,dexie   some suites → results/partial.json
 //   node bench/run.mjs --memory   incognito context: IndexedDB in memory, not on disk
@@ -15,11 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
 import { LAUNCH_ARGS, MISSING_BROWSER_HELP, findChromium, launchChromium } from '../scripts/chromium.mjs';
-import { renderChart } from './chart.mjs';
+import { renderChart, renderLoadChart } from './chart.mjs';
 import { renderTable, resolveRatios } from './report.mjs';
 import { measureBundleSizes } from './size.mjs';
 
-export { renderChart, renderTable, resolveRatios };
+export { renderChart, renderLoadChart, renderTable, resolveRatios };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const RESULTS_DIR = join(root, 'bench', 'results');
@@ -141,15 +141,18 @@ async function openContext({ memory }) {
   };
 }
 
-/** Writes `<base>.json` and the chart next to it; returns the two paths. */
+/** Writes `<base>.json` and the two charts next to it; returns the three paths. */
 export async function writeResults(results, { dir = RESULTS_DIR, base } = {}) {
   const name = base ?? (results.meta.profile === 'full' ? 'latest' : results.meta.profile);
   const json = join(dir, `${name}.json`);
-  const svg = join(dir, name === 'latest' ? 'chart.svg' : `${name}-chart.svg`);
+  const prefix = name === 'latest' ? '' : `${name}-`;
+  const svg = join(dir, `${prefix}chart.svg`);
+  const loadSvg = join(dir, `${prefix}load-chart.svg`);
   await mkdir(dir, { recursive: true });
   await writeAtomically(json, `${JSON.stringify(results, null, 2)}\n`);
   await writeAtomically(svg, `${renderChart(results)}\n`);
-  return { json, svg };
+  await writeAtomically(loadSvg, `${renderLoadChart(results)}\n`);
+  return { json, svg, loadSvg };
 }
 
 async function writeAtomically(path, text) {
@@ -176,15 +179,15 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
     console.log('usage: node bench/run.mjs [--quick] [--only suite,suite] [--memory] [--no-size]\n' +
-      'suites: raw-idb, dexie, persist, decode-floor (in the page), size (in Node)');
+      'suites: raw-idb, dexie, persist, decode-floor, tidemark (in the page), size (in Node)');
     return;
   }
   const results = await runBenchmarks({
     quick: args.quick, memory: args.memory, bundle: args.size, ...(args.only ? { only: args.only } : {}),
   });
   console.log(renderTable(results));
-  const { json, svg } = await writeResults(results);
-  console.error(`wrote ${json.slice(root.length)} and ${svg.slice(root.length)}`);
+  const { json, svg, loadSvg } = await writeResults(results);
+  console.error(`wrote ${json.slice(root.length)}, ${svg.slice(root.length)} and ${loadSvg.slice(root.length)}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -13,8 +13,9 @@ import { rawIdb } from './raw-idb';
 import { dexie } from './dexie';
 import { persist } from './persist';
 import { decodeFloor } from './decode-floor';
+import { tidemark } from './tidemark';
 
-export const suites = [rawIdb, dexie, persist, decodeFloor];
+export const suites = [rawIdb, dexie, persist, decodeFloor, tidemark];
 
 export interface RunOptions {
   profile: Profile;

@@ -13,6 +13,24 @@ export interface Sizes {
   persist: { items: number[]; changes: number[] };
   /** Snapshot decode: approximate JSON size of the state, and repeats at each. */
   states: { bytes: number[]; repeats: number[] };
+  /**
+   * tidemark (tidemark.ts). Its other sizes come from the rows it is compared
+   * with: a load of each `states.bytes`, a replay of `readBack.events` commits
+   * in records of `batched.eventsPerTransaction` (and of 1), and a large state
+   * of the largest `persist.items`.
+   */
+  tidemark: {
+    /** Awaited single-event commits per repeat, for each durability (interleaved). */
+    awaited: { commits: number; repeats: number };
+    /** Un-awaited commits made in one task (group commit). */
+    burst: { commits: number; repeats: number };
+    /** At the large state: awaited commits per repeat and durability; checkpoints timed. */
+    large: { commits: number; repeats: number; checkpoints: number };
+    /** History lengths in commits, each loaded `repeats` times (interleaved). */
+    history: { commits: number[]; repeats: number };
+    /** Loads of a journal with no snapshot, per layout. */
+    replay: { repeats: number };
+  };
 }
 
 export type Profile = 'full' | 'quick';
@@ -24,6 +42,13 @@ export const profiles: Record<Profile, Sizes> = {
     readBack: { events: 100_000, repeats: 3 },
     persist: { items: [1_000, 10_000, 100_000], changes: [100, 30, 8] },
     states: { bytes: [1_000_000, 10_000_000], repeats: [9, 5] },
+    tidemark: {
+      awaited: { commits: 400, repeats: 5 },
+      burst: { commits: 10_000, repeats: 5 },
+      large: { commits: 100, repeats: 3, checkpoints: 3 },
+      history: { commits: [10_000, 100_000, 1_000_000], repeats: 5 },
+      replay: { repeats: 3 },
+    },
   },
   quick: {
     perEvent: { events: 20, repeats: 3 },
@@ -31,5 +56,12 @@ export const profiles: Record<Profile, Sizes> = {
     readBack: { events: 2_000, repeats: 2 },
     persist: { items: [100, 1_000], changes: [5, 3] },
     states: { bytes: [20_000, 100_000], repeats: [3, 3] },
+    tidemark: {
+      awaited: { commits: 10, repeats: 2 },
+      burst: { commits: 500, repeats: 2 },
+      large: { commits: 5, repeats: 2, checkpoints: 1 },
+      history: { commits: [10_000, 1_000_000], repeats: 1 },
+      replay: { repeats: 1 },
+    },
   },
 };

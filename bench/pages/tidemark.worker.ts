@@ -1,0 +1,23 @@
+// The worker of the tidemark benchmark: the two lines an app writes
+// (serveStore of a store definition), serving the store the page named in
+// the Worker's `name` (a JSON BenchStoreConfig).
+//
+// With `lazy`, it first says `{ booted: true }` and waits for `{ start: true }`
+// before serveStore opens the database, so the page can time a load from
+// connectStore to ready without the module fetch from the dev server.
+import { serveStore } from 'tidemark/worker';
+import { benchStore, type BenchStoreConfig } from './tidemark.store';
+
+const config = JSON.parse(self.name) as BenchStoreConfig;
+
+if (config.lazy) {
+  const onStart = (event: MessageEvent<{ start?: boolean }>) => {
+    if (!event.data?.start) return;
+    self.removeEventListener('message', onStart);
+    serveStore(benchStore(config));
+  };
+  self.addEventListener('message', onStart);
+  self.postMessage({ booted: true });
+} else {
+  serveStore(benchStore(config));
+}
