@@ -9,6 +9,8 @@ import { FellBehind, writeBatch } from './journal.js';
 import { loadState, type LoadedState } from './load.js';
 import type { SnapshotRecord } from './records.js';
 import { encodeState } from './snapshot-codec.js';
+import { ConfirmedState } from './confirmed-state.js';
+import { TabChannel } from './tab-channel.js';
 import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
 import { toTidemarkError } from './storage-errors.js';
 
@@ -65,18 +67,13 @@ const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit; a longer wait is re-che
  */
 export class Engine {
   readonly id = `${Math.random().toString(36).slice(2, 8)}${++engineCount}`;
-  private stateValue: unknown;
-  /** The state as JSON, when a load left it unparsed: see `state`. */
-  private unparsed: string | null = null;
-  private seq: number;
+  private readonly confirmed: ConfirmedState;
   private report: LoadReport;
   private eventsTotal: number;
   private eventsAtSnapshot = 0;
   private lastSnapshotAt: number;
   private lastSnapshot: SnapshotInfo | null = null;
   private lastCheckpointError: TidemarkError | null = null;
-  /** The state's JSON at a seq, kept when it came free with the load or a snapshot. */
-  private json: { seq: number; text: string } | null = null;
 
   private readonly queue: QueuedCommit[] = [];
   private writing: Promise<void> | null = null;
@@ -90,8 +87,7 @@ export class Engine {
   private closedBecause: string | null = null;
   private commitCount = 0;
   private readonly listeners = new Set<(change: EngineChange) => void>();
-  private readonly channel: BroadcastChannel | undefined;
-  private announceTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly tabs: TabChannel | undefined;
 
   private constructor(
     readonly def: AnyDefinition,
@@ -100,17 +96,12 @@ export class Engine {
     private readonly options: EngineOptions,
     private readonly now: () => number,
   ) {
-    this.adopt(loaded);
-    this.seq = loaded.seq;
+    this.confirmed = new ConfirmedState(loaded);
     this.report = loaded.report;
     this.eventsTotal = loaded.eventsReplayed;
     this.lastSnapshotAt = loaded.snapshotAt ?? now();
-    if (loaded.stateJson !== undefined) this.json = { seq: loaded.seq, text: loaded.stateJson };
     if ((options.broadcast ?? true) && typeof BroadcastChannel === 'function') {
-      this.channel = new BroadcastChannel(`tidemark:${def.name}`);
-      this.channel.onmessage = (message: MessageEvent<{ seq?: unknown }>) => {
-        if (typeof message.data?.seq === 'number' && message.data.seq > this.seq) this.catchUp();
-      };
+      this.tabs = new TabChannel(def.name, (seq) => seq > this.seq && this.catchUp());
     }
   }
 
@@ -132,36 +123,16 @@ export class Engine {
     }
     // Pay a migration or a fallback once: the next load starts from here.
     if (engine.report.migratedFrom !== undefined || engine.report.fellBack) await engine.checkpoint('rewind');
-    engine.parseSoon();
+    engine.confirmed.parseSoon();
     return engine;
   }
 
-  /**
-   * The confirmed state. A load that replayed nothing leaves the snapshot's
-   * JSON unparsed: pages are sent that JSON at once and parse it while the
-   * worker does, in the next task (parseSoon) or when a commit needs it first.
-   */
   private get state(): unknown {
-    if (this.unparsed !== null) {
-      this.stateValue = JSON.parse(this.unparsed);
-      this.unparsed = null;
-    }
-    return this.stateValue;
+    return this.confirmed.get();
   }
 
-  private set state(value: unknown) {
-    this.stateValue = value;
-    this.unparsed = null;
-  }
-
-  private adopt(loaded: LoadedState): void {
-    this.stateValue = loaded.state;
-    this.unparsed = loaded.unparsed ?? null;
-  }
-
-  /** Parses a state left as JSON in a task of its own, after the hello that sends it has gone. */
-  private parseSoon(): void {
-    if (this.unparsed !== null) setTimeout(() => this.getState(), 0);
+  private get seq(): number {
+    return this.confirmed.seq;
   }
 
   getState(): unknown {
@@ -170,8 +141,7 @@ export class Engine {
 
   /** The state as JSON (what pages are sent); free right after a load from a snapshot. */
   getStateJson(): string {
-    if (this.json?.seq !== this.seq) this.json = { seq: this.seq, text: JSON.stringify(this.state) };
-    return this.json.text;
+    return this.confirmed.toJson();
   }
 
   getSeq(): number {
@@ -273,46 +243,26 @@ export class Engine {
       for (const commit of batch) commit.reject(mapped);
       return;
     }
-    this.state = outcome.state;
-    this.seq = outcome.seq;
+    this.confirmed.set(outcome.state, outcome.seq);
     this.eventsTotal += outcome.eventsApplied;
     const changed = outcome.foreign.length === 0 ? outcome.written : [...outcome.foreign, ...outcome.written];
     if (changed.length > 0) this.emit({ type: 'commits', commits: changed });
     outcome.results.forEach((result, i) =>
       typeof result === 'number' ? batch[i]!.resolve({ seq: result }) : batch[i]!.reject(result),
     );
-    if (outcome.written.length > 0) this.announce();
+    if (outcome.written.length > 0) this.tabs?.announce(this.seq);
     this.considerCheckpoint();
   }
 
   /** Rebuilds the state from the newest snapshot, after another tab trimmed the journal past us. */
   private async reload(): Promise<void> {
     const loaded = await loadState(this.db, this.def, this.now);
-    this.adopt(loaded);
-    this.seq = loaded.seq;
+    this.confirmed.adopt(loaded);
     this.report = loaded.report;
-    this.json = loaded.stateJson === undefined ? null : { seq: loaded.seq, text: loaded.stateJson };
     this.eventsAtSnapshot = this.eventsTotal;
     this.eventsTotal += loaded.eventsReplayed;
     this.lastSnapshotAt = loaded.snapshotAt ?? this.lastSnapshotAt;
     this.emit({ type: 'reset', seq: this.seq, state: this.state });
-  }
-
-  /**
-   * Tells other tabs' workers that new commits exist, in a task of its own:
-   * posting on a BroadcastChannel takes ~0.1 ms, which the pages waiting for
-   * this batch need not wait for. Batches written meanwhile share one message.
-   */
-  private announce(): void {
-    if (!this.channel || this.announceTimer !== undefined) return;
-    this.announceTimer = setTimeout(() => this.announceNow(), 0);
-  }
-
-  private announceNow(): void {
-    if (this.announceTimer === undefined) return;
-    clearTimeout(this.announceTimer);
-    this.announceTimer = undefined;
-    this.channel?.postMessage({ seq: this.seq });
   }
 
   private emit(change: EngineChange): void {
@@ -431,8 +381,7 @@ export class Engine {
     if (this.closedBecause) return;
     this.closedBecause = reason;
     clearTimeout(this.timer);
-    this.announceNow(); // the last commits too, before the channel closes
-    this.channel?.close();
+    this.tabs?.close();
     this.db.close();
     const error = this.closedError();
     for (const commit of this.queue.splice(0)) commit.reject(error);
