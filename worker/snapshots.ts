@@ -3,14 +3,21 @@ import type { Database } from './database.js';
 import type { SnapshotRecord } from './records.js';
 
 /**
- * Writes a snapshot and, in the same transaction, deletes the `damaged`
- * ones, prunes snapshots beyond `keep`, and trims the journal records behind the oldest snapshot kept — so the
- * journal stays bounded, and any point inside the retention window can still
- * be rebuilt.
+ * Writes a snapshot, deletes the `damaged` ones and prunes snapshots beyond
+ * `keep`; then, once that is durable, trims the journal records behind the
+ * oldest snapshot kept — so the journal stays bounded, and any point inside
+ * the retention window can still be rebuilt.
+ *
+ * Two transactions, on purpose: the first (megabytes, strict) touches only
+ * `snapshots`, so commits, which write `journal`, do not wait for it; the
+ * trim is short. A crash between them leaves an untrimmed journal, which the
+ * next checkpoint trims.
  *
  * Rules: the snapshot's seq is a journal record boundary (the engine only
- * ever holds whole records); the newest journal record is never deleted, so
- * a writer can always tell from the journal alone whether others wrote past it.
+ * ever holds whole records); the trim reads the oldest kept snapshot inside
+ * its own transaction, so a snapshot another tab wrote meanwhile is honoured;
+ * the newest journal record is never deleted, so a writer can always tell
+ * from the journal alone whether others wrote past it.
  */
 export async function writeSnapshot(
   db: Database,
@@ -18,24 +25,26 @@ export async function writeSnapshot(
   keep: number,
   damaged: readonly number[] = [],
 ): Promise<void> {
-  const tx = db.transaction(['snapshots', 'journal'], 'readwrite', { durability: 'strict' });
-  const snapshots = tx.objectStore('snapshots');
-  const journal = tx.objectStore('journal');
-  await snapshots.put(snapshot);
+  const write = db.transaction('snapshots', 'readwrite', { durability: 'strict' });
+  await write.store.put(snapshot);
   // A damaged snapshot must not count toward retention: keeping it would push out a good one.
-  await Promise.all(damaged.filter((seq) => seq !== snapshot.seq).map((seq) => snapshots.delete(seq)));
+  const deletes = damaged.filter((seq) => seq !== snapshot.seq).map((seq) => write.store.delete(seq));
+  await Promise.all(deletes);
+  const keys = await write.store.getAllKeys();
+  await Promise.all([...keys.slice(0, Math.max(0, keys.length - keep)).map((key) => write.store.delete(key)), write.done]);
+  await trimJournal(db);
+}
 
-  const keys = await snapshots.getAllKeys();
-  const dropped = keys.slice(0, Math.max(0, keys.length - keep));
-  const deletes = dropped.map((key) => snapshots.delete(key));
-
-  const oldestKept = keys[dropped.length]!;
-  const newest = await journal.openKeyCursor(null, 'prev');
-  if (newest) {
-    const trimThrough = Math.min(oldestKept, newest.key - 1);
-    if (trimThrough >= 1) deletes.push(journal.delete(IDBKeyRange.upperBound(trimThrough)));
-  }
-  await Promise.all([...deletes, tx.done]);
+/** Deletes the journal records behind the oldest snapshot kept, never the newest record. */
+async function trimJournal(db: Database): Promise<void> {
+  const tx = db.transaction(['snapshots', 'journal'], 'readwrite');
+  const [oldestKept, newest] = await Promise.all([
+    tx.objectStore('snapshots').getKey(IDBKeyRange.lowerBound(0)),
+    tx.objectStore('journal').openKeyCursor(null, 'prev'),
+  ]);
+  const trimThrough = oldestKept === undefined || !newest ? 0 : Math.min(oldestKept, newest.key - 1);
+  if (trimThrough >= 1) await tx.objectStore('journal').delete(IDBKeyRange.upperBound(trimThrough));
+  await tx.done;
 }
 
 /** The kept snapshots, newest first, without their bytes. */

@@ -56,6 +56,7 @@ describe('checkpoints and compaction', () => {
       maxCommits = Math.max(maxCommits, stats.journal.commits);
       expect(stats.snapshots.length).toBeLessThanOrEqual(3);
     }
+    await store.checkpoint(); // waits for a periodic checkpoint still in flight, and its trim
     const stats = await store.stats();
     expect(stats.seq).toBe(10_000);
     expect(store.getState().count).toBe(10_000);
