@@ -9,6 +9,7 @@ export default defineConfig(({ mode }) => ({
   resolve: {
     alias: {
       'tidemark/worker': here('./worker/index.ts'),
+      'tidemark/s3': here('./worker/remote/s3-remote.ts'),
       tidemark: here('./src/index.ts'),
     },
   },
@@ -18,10 +19,10 @@ export default defineConfig(({ mode }) => ({
       ? {
           outDir: 'dist',
           lib: {
-            entry: { tidemark: here('./src/index.ts'), worker: here('./worker/index.ts') },
+            entry: { tidemark: here('./src/index.ts'), worker: here('./worker/index.ts'), s3: here('./worker/remote/s3-remote.ts') },
             formats: ['es'],
           },
-          rolldownOptions: { external: ['idb', 'comlink', 'fflate'] },
+          rolldownOptions: { external: ['idb', 'comlink', 'fflate', 'aws4fetch'] },
         }
       : { outDir: 'dist-demo' },
   test: {

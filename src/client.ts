@@ -85,6 +85,7 @@ export async function connectStore<S, R extends Reducers<S>>(
   let closedReason: string | null = null;
   let resyncing = false;
   let savedWaiters: Array<() => void> = [];
+  let remoteStatus = hello.remote;
 
   const notify = (previous: S): void => {
     for (const listener of listeners) listener(mirror.state, previous);
@@ -110,7 +111,10 @@ export async function connectStore<S, R extends Reducers<S>>(
     const data = message.data;
     if (data.type === 'commits') change(() => mirror.confirm(data.commits) || void resync());
     else if (data.type === 'reset') change(() => mirror.reset(data.seq, data.stateJson));
-    else stop(data.reason);
+    else if (data.type === 'remote') {
+      remoteStatus = data.status;
+      notify(mirror.state);
+    } else stop(data.reason);
   };
 
   // Hidden: checkpoint so the next load is quick. Visible again: catch up, in
@@ -155,6 +159,9 @@ export async function connectStore<S, R extends Reducers<S>>(
     }
     notify(mirror.state);
   };
+
+  const whenSaved = (): Promise<void> =>
+    unsaved === 0 ? Promise.resolve() : new Promise<void>((resolve) => savedWaiters.push(resolve));
 
   const commitWith = (commitOptions: CommitOptions, ...events: EventOf<R>[]): Promise<CommitResult> => {
     if (closedReason) {
@@ -204,7 +211,12 @@ export async function connectStore<S, R extends Reducers<S>>(
     get pendingCommits() {
       return unsaved;
     },
-    whenSaved: () => (unsaved === 0 ? Promise.resolve() : new Promise<void>((resolve) => savedWaiters.push(resolve))),
+    whenSaved,
+    get remote() {
+      return remoteStatus;
+    },
+    // This page's commits must be durable first: the worker uploads what it has.
+    whenUploaded: () => whenSaved().then(() => remote.whenUploaded()),
     get loadReport(): LoadReport {
       return hello.report;
     },

@@ -32,7 +32,13 @@ export type TidemarkErrorCode =
   /** The store definition itself is invalid. */
   | 'INVALID_DEFINITION'
   /** IndexedDB failed in a way none of the codes above describe; see `cause`. */
-  | 'STORAGE_FAILED';
+  | 'STORAGE_FAILED'
+  /** The remote refused the credentials (403): refresh them; uploads resume by themselves. */
+  | 'REMOTE_DENIED'
+  /** The remote failed in another way (missing bucket, bad answer, unreachable while it was needed). */
+  | 'REMOTE_FAILED'
+  /** The remote prefix holds a history that is not this device's (another writer, or a device that started empty offline). */
+  | 'REMOTE_CONFLICT';
 
 export interface TidemarkErrorOptions {
   /** The underlying error (a DOMException from IndexedDB, a reducer's throw…). */

@@ -1,12 +1,12 @@
 import type { AnyEvent } from './apply-events.js';
 import type { WireError } from './error-transfer.js';
-import type { CommitOptions, CommitRecord, LoadReport, SnapshotInfo, StoreStats } from './types.js';
+import type { CommitOptions, CommitRecord, LoadReport, RemoteStatus, SnapshotInfo, StoreStats } from './types.js';
 
 /**
  * Bumped whenever WorkerApi or WorkerChange changes shape. The page sends it
  * in `hello`, and a worker from another build refuses the connection.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** One commit as the page sends it. */
 export interface CommitCall {
@@ -33,6 +33,7 @@ export interface HelloReply {
   /** The state as JSON: one string posts ~10× faster than the object (DESIGN.md). */
   stateJson: string;
   report: LoadReport;
+  remote: RemoteStatus;
 }
 
 /** Pushed by the worker on the port given in `hello`, in seq order. */
@@ -42,7 +43,9 @@ export type WorkerChange =
   /** The worker rebuilt its state (it fell behind a trimmed journal): start over from this. */
   | { type: 'reset'; seq: number; stateJson: string }
   /** The worker's store closed (e.g. another tab is deleting the database); commits will fail with `CLOSED`. */
-  | { type: 'closed'; reason: string };
+  | { type: 'closed'; reason: string }
+  /** The remote uploader's status changed. */
+  | { type: 'remote'; status: RemoteStatus };
 
 /** What a worker started by `serveStore` answers, over Comlink. */
 export interface WorkerApi {
@@ -61,6 +64,8 @@ export interface WorkerApi {
   catchUp(): Promise<void>;
   /** The confirmed state, for a page whose mirror lost track. */
   state(): Promise<{ seq: number; stateJson: string }>;
+  /** Resolves once the remote holds every commit durable so far (see Engine.whenUploaded). */
+  whenUploaded(): Promise<void>;
   /** Stops listening to the given client's port. The engine stays open for other pages. */
   goodbye(clientId: string): Promise<void>;
 }

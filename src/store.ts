@@ -1,4 +1,4 @@
-import type { CommitOptions, CommitResult, LoadReport, SnapshotInfo, StoreStats } from './types.js';
+import type { CommitOptions, CommitResult, LoadReport, RemoteStatus, SnapshotInfo, StoreStats } from './types.js';
 
 /**
  * A store, as `connectStore` (page, through the worker) and `openStore`
@@ -35,6 +35,18 @@ export interface Store<S, E> {
   readonly pendingCommits: number;
   /** Resolves once every commit made so far is durable (or rejected). */
   whenSaved(): Promise<void>;
+  /**
+   * The remote backup: `status` (`'off'` without a remote), `uploadedSeq`,
+   * `pendingCommits` (durable but not uploaded) and `lastError`. Listeners
+   * are called when it changes.
+   */
+  readonly remote: RemoteStatus;
+  /**
+   * Resolves once the remote holds every commit made so far. Rejects with
+   * `REMOTE_DENIED`, `REMOTE_FAILED` or `REMOTE_CONFLICT` if uploads stop on
+   * an error (and at once when the store has no remote).
+   */
+  whenUploaded(): Promise<void>;
   /** How the state was rebuilt when the store opened. */
   readonly loadReport: LoadReport;
   /** Finishes pending commits, writes a last snapshot if needed, and closes. Later calls reject with `CLOSED`. */

@@ -48,6 +48,25 @@ export interface LoadReport {
   damaged: Array<{ seq: number; reason: string }>;
   /** Set when the data was written by an older version and migrated. */
   migratedFrom?: number;
+  /** `'remote'` when the local database was empty and the state came from the remote (a new device). @default 'local' */
+  source?: 'local' | 'remote';
+  /** What the download from the remote took, when `source` is `'remote'`. */
+  remote?: HydrationReport;
+}
+
+/** What hydrating an empty device from the remote did. */
+export interface HydrationReport {
+  /** Seq of the remote snapshot used; 0 when the log reached back to seq 1. */
+  snapshotSeq: number;
+  /** Seq of the last commit downloaded. */
+  seq: number;
+  /** Segments downloaded after the snapshot. */
+  segments: number;
+  /** Bytes downloaded. */
+  bytes: number;
+  ms: number;
+  /** Remote snapshots that failed to verify and were skipped, newest first. */
+  damaged: Array<{ key: string; reason: string }>;
 }
 
 /** What `stats()` returns. */
@@ -73,6 +92,8 @@ export interface StoreStats {
   load: LoadReport;
   /** The last background checkpoint failure, if the latest attempt failed. */
   lastCheckpointError: { code: string; message: string } | null;
+  /** The remote uploader (`status: 'off'` without a remote). */
+  remote: RemoteStatus;
 }
 
 /** What a commit resolves to once durable. */
@@ -89,4 +110,22 @@ export interface CommitOptions {
    * @default the store's `durability` option, itself `'strict'` by default
    */
   durability?: 'strict' | 'relaxed';
+}
+
+/** Where the remote uploader stands, as `store.remote` and `stats().remote` report it. */
+export interface RemoteStatus {
+  /**
+   * `'off'`: no remote configured. `'idle'`: everything durable is uploaded.
+   * `'uploading'`: commits are waiting or going up (also while retrying after
+   * a network fault). `'offline'`: the browser is offline; uploads resume when
+   * it is back. `'error'`: the server refused (see `lastError`); local commits
+   * go on working.
+   */
+  status: 'off' | 'idle' | 'uploading' | 'offline' | 'error';
+  /** The bucket holds every commit through this seq. */
+  uploadedSeq: number;
+  /** Durable commits not uploaded yet. */
+  pendingCommits: number;
+  /** The last failure, or null once an upload succeeded after it. `retrying` says whether uploads go on by themselves. */
+  lastError: { code: string; message: string; retrying: boolean } | null;
 }

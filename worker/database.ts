@@ -1,10 +1,12 @@
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
-import { STORAGE_FORMAT, type JournalRecord, type SnapshotRecord } from './records.js';
+import { STORAGE_FORMAT, type JournalRecord, type SnapshotRecord, type UploadCursor } from './records.js';
 import { toTidemarkError } from './storage-errors.js';
 
 export interface TidemarkSchema extends DBSchema {
   journal: { key: number; value: JournalRecord };
   snapshots: { key: number; value: SnapshotRecord };
+  /** Durable cursors of the remote uploader, by name ('upload'). */
+  remote: { key: string; value: UploadCursor };
 }
 
 export type Database = IDBPDatabase<TidemarkSchema>;
@@ -21,9 +23,13 @@ export async function openDatabase(
 ): Promise<Database> {
   try {
     const request = indexedDB.open(name, STORAGE_FORMAT);
-    request.onupgradeneeded = () => {
-      request.result.createObjectStore('journal', { keyPath: 'seq' });
-      request.result.createObjectStore('snapshots', { keyPath: 'seq' });
+    request.onupgradeneeded = (event) => {
+      const db = request.result;
+      if (event.oldVersion < 1) {
+        db.createObjectStore('journal', { keyPath: 'seq' });
+        db.createObjectStore('snapshots', { keyPath: 'seq' });
+      }
+      if (event.oldVersion < 2) db.createObjectStore('remote');
     };
     const db = (await wrap(request)) as unknown as Database;
     db.addEventListener('versionchange', onVersionChange);

@@ -2,7 +2,7 @@ import { validateEvents } from '../src/apply-events.js';
 import type { Reducers, StoreDefinition } from '../src/define-store.js';
 import { TidemarkError } from '../src/errors.js';
 import { hashState } from '../src/hash.js';
-import type { CommitOptions, CommitRecord, CommitResult, LoadReport, SnapshotInfo, SnapshotKind, StoreStats, StoredEvent } from '../src/types.js';
+import type { CommitOptions, CommitRecord, CommitResult, HydrationReport, LoadReport, RemoteStatus, SnapshotInfo, SnapshotKind, StoreStats, StoredEvent } from '../src/types.js';
 import { msUntilCheckpoint } from './checkpoint-policy.js';
 import { openDatabase, type Database } from './database.js';
 import { FellBehind, writeBatch } from './journal.js';
@@ -13,6 +13,10 @@ import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
 import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
 import { toTidemarkError } from './storage-errors.js';
+import { download, isEmpty, writeDownload } from './remote/hydrate.js';
+import { RemoteFault, type Remote } from './remote/remote.js';
+import { toRemoteError } from './remote/remote-error.js';
+import { Uploader } from './remote/uploader.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
@@ -42,13 +46,22 @@ export interface EngineOptions {
    * @default true where BroadcastChannel exists
    */
   broadcast?: boolean;
+  /**
+   * Back the store up to an object store: `s3Remote({...})` from
+   * `tidemark/s3`, or any `Remote`. Commits are uploaded after they are
+   * durable; a store opened on an empty database first downloads the newest
+   * state from it.
+   * @default none
+   */
+  remote?: Remote;
 }
 
 /** What the engine tells its listeners, in seq order. */
 export type EngineChange =
   | { type: 'commits'; commits: CommitRecord[] }
   | { type: 'reset'; seq: number; state: unknown }
-  | { type: 'closed'; reason: string };
+  | { type: 'closed'; reason: string }
+  | { type: 'remote'; status: RemoteStatus };
 
 interface QueuedCommit {
   events: StoredEvent[];
@@ -88,6 +101,7 @@ export class Engine {
   private commitCount = 0;
   private readonly listeners = new Set<(change: EngineChange) => void>();
   private readonly tabs: TabChannel | undefined;
+  private readonly uploader: Uploader | undefined;
 
   private constructor(
     readonly def: AnyDefinition,
@@ -103,6 +117,16 @@ export class Engine {
     if ((options.broadcast ?? true) && typeof BroadcastChannel === 'function') {
       this.tabs = new TabChannel(def.name, (seq) => seq > this.seq && this.catchUp());
     }
+    if (options.remote) {
+      this.uploader = new Uploader(options.remote, {
+        db,
+        storeName: def.name,
+        seq: () => this.seq,
+        checkpoint: () => this.checkpoint('periodic'),
+        now,
+        onStatus: (status) => this.emit({ type: 'remote', status }),
+      });
+    }
   }
 
   /** Opens the database and rebuilds the state. */
@@ -115,7 +139,9 @@ export class Engine {
     let engine: Engine | undefined;
     const db = await openDatabase(def.name, indexedDB, () => engine?.closeForVersionChange());
     try {
+      const hydrated = options.remote && (await hydrateIfEmpty(db, def, options.remote, now));
       const loaded = await loadState(db, def, now);
+      if (hydrated) loaded.report = { ...loaded.report, source: 'remote', remote: hydrated };
       engine = new Engine(def, db, loaded, options, now);
     } catch (error) {
       db.close();
@@ -124,6 +150,7 @@ export class Engine {
     // Pay a migration or a fallback once: the next load starts from here.
     if (engine.report.migratedFrom !== undefined || engine.report.fellBack) await engine.checkpoint('rewind');
     engine.confirmed.parseSoon();
+    await engine.uploader?.start();
     return engine;
   }
 
@@ -251,6 +278,7 @@ export class Engine {
       typeof result === 'number' ? batch[i]!.resolve({ seq: result }) : batch[i]!.reject(result),
     );
     if (outcome.written.length > 0) this.tabs?.announce(this.seq);
+    if (changed.length > 0) this.uploader?.poke();
     this.considerCheckpoint();
   }
 
@@ -353,7 +381,25 @@ export class Engine {
       eventsSinceSnapshot: this.eventsTotal - this.eventsAtSnapshot,
       load: this.report,
       lastCheckpointError: this.lastCheckpointError && { code: this.lastCheckpointError.code, message: this.lastCheckpointError.message },
+      remote: this.remoteStatus,
     };
+  }
+
+  /** Where the remote uploader stands (`status: 'off'` without a remote). */
+  get remoteStatus(): RemoteStatus {
+    return this.uploader?.status ?? { status: 'off', uploadedSeq: 0, pendingCommits: 0, lastError: null };
+  }
+
+  /**
+   * Resolves once the remote holds every commit durable so far. Rejects with
+   * `REMOTE_DENIED` / `REMOTE_FAILED` / `REMOTE_CONFLICT` when uploads stop on
+   * an error, and at once without a remote (`REMOTE_FAILED`).
+   */
+  whenUploaded(): Promise<void> {
+    if (!this.uploader) {
+      return Promise.reject(new TidemarkError('REMOTE_FAILED', `Store "${this.def.name}" has no remote: pass one to serveStore/openStore ({ remote: s3Remote({...}) }).`));
+    }
+    return this.uploader.whenUploaded(this.seq);
   }
 
   /**
@@ -382,8 +428,9 @@ export class Engine {
     this.closedBecause = reason;
     clearTimeout(this.timer);
     this.tabs?.close();
-    this.db.close();
     const error = this.closedError();
+    this.uploader?.stop(error);
+    this.db.close();
     for (const commit of this.queue.splice(0)) commit.reject(error);
     this.emit({ type: 'closed', reason });
     this.listeners.clear();
@@ -394,5 +441,23 @@ export class Engine {
       'CLOSED',
       `Store "${this.def.name}" is closed (${this.closedBecause ?? 'closing'}). Open it again to keep writing.`,
     );
+  }
+}
+
+/**
+ * A new device (or a cleared or wiped database) starts from the remote.
+ * Offline, it opens empty: the uploader then refuses to mix its commits
+ * with the remote's history (REMOTE_CONFLICT) instead of losing either.
+ */
+async function hydrateIfEmpty(db: Database, def: AnyDefinition, remote: Remote, now: () => number): Promise<HydrationReport | undefined> {
+  if (!(await isEmpty(db))) return undefined;
+  try {
+    const downloaded = await download(remote, def, now);
+    if (!downloaded) return undefined;
+    await writeDownload(db, remote.target, downloaded);
+    return downloaded.report;
+  } catch (error) {
+    if (error instanceof RemoteFault && error.kind === 'transient') return undefined;
+    throw toRemoteError(error, `download store "${def.name}" from ${remote.target}`);
   }
 }

@@ -6,3 +6,7 @@ export type { OpenStoreOptions } from './open-store.js';
 export type { EngineOptions } from './engine.js';
 export { isCheckpointDue, msUntilCheckpoint } from './checkpoint-policy.js';
 export type { CheckpointFacts } from './checkpoint-policy.js';
+export { memoryRemote } from './remote/memory-remote.js';
+export type { MemoryRemote, MemoryRemoteOptions, RemoteCall, RemoteFaultInjection } from './remote/memory-remote.js';
+export { RemoteFault } from './remote/remote.js';
+export type { ListOptions, Remote, RemoteFaultKind, RemotePolicy } from './remote/remote.js';

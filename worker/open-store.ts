@@ -40,6 +40,10 @@ export async function openStore<S, R extends Reducers<S>>(
       return engine.pendingCommits;
     },
     whenSaved: () => engine.whenSaved(),
+    get remote() {
+      return engine.remoteStatus;
+    },
+    whenUploaded: () => engine.whenSaved().then(() => engine.whenUploaded()),
     get loadReport() {
       return engine.loadReport;
     },

@@ -4,7 +4,7 @@ import type { CommitRecord, SnapshotKind } from '../src/types.js';
 // change: bump STORAGE_FORMAT and teach the loader the old shape.
 
 /** The IndexedDB schema version of tidemark's own stores (not the user's `version`). */
-export const STORAGE_FORMAT = 1;
+export const STORAGE_FORMAT = 2; // 2: the `remote` store
 
 /** One journal record: every commit written by one transaction. Keyed by `seq`. */
 export interface JournalRecord {
@@ -30,4 +30,14 @@ export interface SnapshotRecord {
   rawBytes: number;
   /** hashText of the JSON; checked on every load. */
   hash: string;
+}
+
+/** How far the uploader got with one remote, kept in the `remote` store under 'upload'. */
+export interface UploadCursor {
+  /** The remote's `target`: a cursor for another bucket or prefix does not count. */
+  target: string;
+  /** The remote holds every commit through this seq (in segments, or covered by a snapshot). */
+  through: number;
+  /** Seq of the newest snapshot uploaded; 0 when none. */
+  snapshotSeq: number;
 }

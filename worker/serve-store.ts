@@ -66,7 +66,7 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
       const engine = await opening;
       const clientId = `${engine.id}.${++clients}`;
       ports.set(clientId, port);
-      return { clientId, seq: engine.getSeq(), stateJson: engine.getStateJson(), report: engine.loadReport };
+      return { clientId, seq: engine.getSeq(), stateJson: engine.getStateJson(), report: engine.loadReport, remote: engine.remoteStatus };
     },
     async commit(commits, commitOptions) {
       const engine = await opening;
@@ -79,6 +79,9 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
     },
     async stats() {
       return (await opening).stats();
+    },
+    async whenUploaded() {
+      return (await opening).whenUploaded();
     },
     async catchUp() {
       (await opening).catchUp();

@@ -25,7 +25,11 @@ export const SNAPSHOT_SLICE_BYTES = 256 * 1024;
  * meanwhile (reducers return new objects, so it is not).
  */
 export async function encodeState(state: unknown): Promise<EncodedState> {
-  const json = JSON.stringify(state);
+  return encodeJson(JSON.stringify(state));
+}
+
+/** encodeState of a value already turned into JSON (e.g. journal records for a remote segment). */
+export async function encodeJson(json: string): Promise<EncodedState> {
   const raw = strToU8(json);
   const hash = hashAsciiBytes(raw) ?? hashText(json); // the same hash, twice as fast on ASCII
   const chunks: Uint8Array[] = [];

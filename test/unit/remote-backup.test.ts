@@ -1,0 +1,236 @@
+import { describe, expect, test } from 'vitest';
+import { hashState, TidemarkError } from 'tidemark';
+import { memoryRemote, type MemoryRemote, type RemoteFaultInjection } from 'tidemark/worker';
+import { readSegmentObject, readSnapshotObject, seqOfKey } from '../../worker/remote/objects.js';
+import { freshIndexedDB, open, readJournal, todoStore } from './fixtures.js';
+
+const fast = { uploadDelayMs: 0, maxBackoffMs: 20 };
+
+/** Every commit seq the bucket can restore, checked for invariant 7: no hole a snapshot does not cover, no overlap. */
+async function bucketLayout(remote: MemoryRemote, store = 'todos') {
+  const keys = [...remote.objects.keys()].sort();
+  const snapshots = keys.filter((k) => k.startsWith('snap/')).map(seqOfKey);
+  const segments: Array<{ first: number; last: number }> = [];
+  for (const key of keys.filter((k) => k.startsWith('log/'))) {
+    const { header } = await readSegmentObject(remote.objects.get(key)!, key, store);
+    segments.push({ first: header.first, last: header.last });
+  }
+  let through = 0;
+  for (const segment of segments) {
+    const covered = segment.first === through + 1 || snapshots.some((s) => s >= through && s === segment.first - 1);
+    if (!covered) throw new Error(`hole before log/${segment.first}: bucket holds through ${through}, snapshots ${snapshots}`);
+    if (segment.first <= through) throw new Error(`overlap at log/${segment.first}`);
+    through = segment.last;
+  }
+  return { snapshots, segments, through: Math.max(through, ...snapshots, 0) };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<TidemarkError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  if (!(error instanceof TidemarkError)) throw new Error(`expected a TidemarkError, got ${String(error)}`);
+  return error;
+}
+
+describe('remote backup (in-memory remote)', () => {
+  test('whenUploaded resolves once the bucket holds every commit, as one segment from seq 1', async () => {
+    const remote = memoryRemote(fast);
+    const store = await open(todoStore(), freshIndexedDB(), { remote });
+    expect(store.remote).toMatchObject({ status: 'idle', uploadedSeq: 0 });
+    await Promise.all([store.commit({ type: 'added', id: 'a', text: 'milk' }), store.commit({ type: 'incremented', by: 2 })]);
+    await store.whenUploaded();
+    expect(store.remote).toMatchObject({ status: 'idle', uploadedSeq: 2, pendingCommits: 0, lastError: null });
+    expect([...remote.objects.keys()]).toEqual(['log/00000000000000000001']);
+    const { records } = await readSegmentObject(remote.objects.get('log/00000000000000000001')!, 'log/00000000000000000001', 'todos');
+    expect(records.flatMap((r) => r.commits.map((c) => c.seq))).toEqual([1, 2]);
+    await store.close();
+  });
+
+  test('invariant 6: a fresh device rebuilds the state from the bucket alone, and reports it', async () => {
+    const remote = memoryRemote(fast);
+    const laptop = await open(todoStore(), freshIndexedDB(), { remote });
+    for (let i = 0; i < 20; i++) await laptop.commit({ type: 'added', id: `t${i}`, text: `todo ${i}` });
+    await laptop.checkpoint();
+    for (let i = 0; i < 5; i++) await laptop.commit({ type: 'incremented', by: i });
+    await laptop.whenUploaded();
+
+    const phone = await open(todoStore(), freshIndexedDB(), { remote });
+    expect(hashState(phone.getState())).toBe(hashState(laptop.getState()));
+    expect(phone.loadReport.source).toBe('remote');
+    expect(phone.loadReport.remote).toMatchObject({ seq: 25 });
+    expect(phone.remote).toMatchObject({ uploadedSeq: 25, pendingCommits: 0 });
+    // What was downloaded is not uploaded again, and the phone goes on from seq 26.
+    const objectsBefore = remote.objects.size;
+    expect(await phone.commit({ type: 'incremented', by: 1 })).toEqual({ seq: 26 });
+    await phone.whenUploaded();
+    expect(remote.objects.size).toBe(objectsBefore + 1);
+    await Promise.all([laptop.close(), phone.close()]);
+  });
+
+  test('a snapshot goes up before the segments it hydrates once snapshotEveryCommits commits are uploaded', async () => {
+    const remote = memoryRemote({ ...fast, snapshotEveryCommits: 10, snapshotCooldownMs: 0 });
+    const store = await open(todoStore({ checkpoint: { everyEvents: 4, cooldownMs: 0 } }), freshIndexedDB(), { remote });
+    for (let i = 0; i < 30; i++) await store.commit({ type: 'incremented', by: 1 });
+    await store.whenUploaded();
+    const layout = await bucketLayout(remote);
+    expect(layout.through).toBe(30);
+    expect(layout.snapshots.length).toBeGreaterThan(0);
+    // Every snapshot is at a segment boundary: the next segment starts right after it.
+    for (const seq of layout.snapshots) {
+      expect(layout.segments.some((s) => s.first === seq + 1) || seq === 30).toBe(true);
+    }
+    await store.close();
+  });
+
+  test('backpressure: when retention trims commits never uploaded, the newest snapshot goes up instead, and no hole is left', async () => {
+    let online = false;
+    const remote = memoryRemote({ ...fast, faults: () => (online ? undefined : 'drop') });
+    const idb = freshIndexedDB();
+    const store = await open(todoStore({ checkpoint: { everyEvents: 5, cooldownMs: 0 }, snapshots: 2 }), idb, { remote });
+    for (let i = 0; i < 40; i++) await store.commit({ type: 'incremented', by: 1 });
+    await store.checkpoint();
+    expect((await readJournal(idb, 'todos'))[0].seq).toBeGreaterThan(1); // trimmed while offline
+    expect(store.remote.status).toBe('uploading');
+    expect(store.remote.lastError).toMatchObject({ code: 'REMOTE_FAILED', retrying: true });
+    online = true;
+    await store.whenUploaded();
+    const layout = await bucketLayout(remote);
+    expect(layout.snapshots).toEqual([40]);
+    expect(layout.through).toBe(40);
+    const fresh = await open(todoStore(), freshIndexedDB(), { remote });
+    expect(fresh.getState().count).toBe(40);
+    await Promise.all([store.close(), fresh.close()]);
+  });
+
+  test('an answer lost after the server stored the object is recognised on retry: no duplicate, no gap', async () => {
+    let lose = 2;
+    const remote = memoryRemote({
+      ...fast,
+      faults: (call): RemoteFaultInjection => (call.op === 'create' && lose-- > 0 ? 'lose-answer' : undefined),
+    });
+    const store = await open(todoStore(), freshIndexedDB(), { remote });
+    for (let i = 0; i < 5; i++) await store.commit({ type: 'incremented', by: 1 });
+    await store.whenUploaded();
+    const layout = await bucketLayout(remote);
+    expect(layout.through).toBe(5);
+    await store.close();
+  });
+
+  test('a crash after an upload but before its cursor was kept resumes without duplicates', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const idb = freshIndexedDB();
+    // First session: every upload "succeeds" on the server but the answer never comes; then the worker dies.
+    const first = await open(todoStore(), idb, { remote: memoryRemote({ ...fast, objects, faults: (call) => (call.op === 'create' ? 'lose-answer' : call.op === 'get' ? 'drop' : undefined) }) });
+    for (let i = 0; i < 3; i++) await first.commit({ type: 'incremented', by: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(objects.size).toBeGreaterThan(0);
+    expect(first.remote.uploadedSeq).toBe(0);
+    await first.close();
+
+    const second = await open(todoStore(), idb, { remote: memoryRemote({ ...fast, objects }) });
+    await second.commit({ type: 'incremented', by: 1 });
+    await second.whenUploaded();
+    const layout = await bucketLayout(memoryRemote({ objects }));
+    expect(layout.through).toBe(4);
+    await second.close();
+  });
+
+  test('503s are retried with backoff until they pass', async () => {
+    let failures = 0;
+    const remote = memoryRemote({ ...fast, faults: (call) => (call.op === 'create' && failures++ < 3 ? 'unavailable' : undefined) });
+    const store = await open(todoStore(), freshIndexedDB(), { remote });
+    await store.commit({ type: 'incremented', by: 1 });
+    await store.whenUploaded();
+    expect(failures).toBeGreaterThanOrEqual(4);
+    expect(store.remote.lastError).toBeNull();
+    await store.close();
+  });
+
+  test('403 stops uploads with REMOTE_DENIED while local commits go on, and uploads resume once allowed', async () => {
+    let denied = true;
+    const remote = memoryRemote({ ...fast, faults: (call) => (denied && call.op === 'create' ? 'deny' : undefined) });
+    const store = await open(todoStore(), freshIndexedDB(), { remote });
+    await store.commit({ type: 'incremented', by: 1 });
+    expect((await rejection(store.whenUploaded())).code).toBe('REMOTE_DENIED');
+    expect(store.remote).toMatchObject({ status: 'error', lastError: { code: 'REMOTE_DENIED', retrying: false } });
+    expect(await store.commit({ type: 'incremented', by: 1 })).toEqual({ seq: 2 });
+    denied = false;
+    await new Promise((resolve) => setTimeout(resolve, 60)); // maxBackoffMs: 20
+    await store.whenUploaded();
+    expect(store.remote).toMatchObject({ status: 'idle', uploadedSeq: 2, lastError: null });
+    await store.close();
+  });
+
+  test('a second device writing to the same prefix in backup mode gets REMOTE_CONFLICT, and nothing is overwritten', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const a = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    await a.commit({ type: 'incremented', by: 1 });
+    await a.whenUploaded();
+    const before = new Map(objects);
+    // b opens offline-empty: it cannot hydrate, so it starts its own history.
+    let reachable = false;
+    const b = await open(todoStore(), freshIndexedDB(), {
+      remote: memoryRemote({ ...fast, objects, faults: () => (reachable ? undefined : 'drop') }),
+    });
+    await b.commit({ type: 'incremented', by: 5 });
+    reachable = true;
+    expect((await rejection(b.whenUploaded())).code).toBe('REMOTE_CONFLICT');
+    expect(b.remote.status).toBe('error');
+    expect(objects).toEqual(before);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('hydration skips a damaged remote snapshot, falls back to an older one, and reports it', async () => {
+    const remote = memoryRemote({ ...fast, snapshotEveryCommits: 1, snapshotCooldownMs: 0 });
+    const store = await open(todoStore({ checkpoint: { everyEvents: 1, cooldownMs: 0 } }), freshIndexedDB(), { remote });
+    for (let i = 0; i < 6; i++) await store.commit({ type: 'incremented', by: 1 });
+    await store.whenUploaded();
+    const snapshots = [...remote.objects.keys()].filter((k) => k.startsWith('snap/')).sort();
+    expect(snapshots.length).toBeGreaterThanOrEqual(2);
+    const newest = snapshots[snapshots.length - 1]!;
+    const bytes = remote.objects.get(newest)!;
+    bytes[bytes.length - 12]! ^= 0xff;
+    const fresh = await open(todoStore(), freshIndexedDB(), { remote });
+    expect(fresh.getState().count).toBe(6);
+    expect(fresh.loadReport.remote?.damaged.map((d) => d.key)).toEqual([newest]);
+    expect(fresh.loadReport.remote?.snapshotSeq).toBeLessThan(seqOfKey(newest));
+    await Promise.all([store.close(), fresh.close()]);
+  });
+
+  test('a hole in the remote log is JOURNAL_GAP naming it, never a shorter state', async () => {
+    const remote = memoryRemote({ ...fast, segmentBytes: 1 });
+    const store = await open(todoStore(), freshIndexedDB(), { remote });
+    for (let i = 0; i < 3; i++) await store.commit({ type: 'incremented', by: 1 });
+    await store.whenUploaded();
+    expect(remote.objects.size).toBe(3);
+    remote.objects.delete('log/00000000000000000002');
+    const error = await rejection(open(todoStore(), freshIndexedDB(), { remote }));
+    expect(error.code).toBe('JOURNAL_GAP');
+    expect(error.details).toMatchObject({ after: 1, found: 3 });
+    await store.close();
+  });
+
+  test('a forced snapshot for the uploader is written no more often than snapshotCooldownMs', async () => {
+    const remote = memoryRemote({ ...fast, snapshotEveryCommits: 2, snapshotCooldownMs: 60_000 });
+    const store = await open(todoStore(), freshIndexedDB(), { remote }); // the checkpoint policy itself never fires
+    for (let i = 0; i < 10; i++) {
+      await store.commit({ type: 'incremented', by: 1 });
+      await store.whenUploaded();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await store.stats()).snapshots).toHaveLength(1);
+    await store.close();
+  });
+
+  test('remote snapshots are the local snapshot bytes, verified by the same hash', async () => {
+    const remote = memoryRemote({ ...fast, snapshotEveryCommits: 1 });
+    const store = await open(todoStore({ checkpoint: { everyEvents: 2, cooldownMs: 0 } }), freshIndexedDB(), { remote });
+    for (let i = 0; i < 4; i++) await store.commit({ type: 'added', id: `${i}`, text: 'x' });
+    await store.whenUploaded();
+    const key = [...remote.objects.keys()].find((k) => k.startsWith('snap/'))!;
+    const { record } = await readSnapshotObject(remote.objects.get(key)!, key, 'todos');
+    const local = (await store.stats()).snapshots.find((s) => s.seq === record.seq);
+    expect(local?.hash).toBe(record.hash);
+    await expect(readSnapshotObject(remote.objects.get(key)!, key, 'another-store')).rejects.toThrow(/not snapshot/);
+    await store.close();
+  });
+});

@@ -1,0 +1,141 @@
+import { strFromU8, strToU8 } from 'fflate';
+import type { JournalRecord, SnapshotRecord } from '../records.js';
+import { canGunzipNatively, encodeJson, verifyState, verifyStateNatively } from '../snapshot-codec.js';
+
+// The objects tidemark writes to a remote, under the store's prefix:
+//   snap/<seq, 20 digits>   the state after commit seq: the local snapshot's gzip JSON
+//   log/<first, 20 digits>  a segment: whole journal records first..last, gzip JSON
+// Each object is  "TMK1" | header length (u32, big-endian) | header JSON | payload,
+// where the header names the store and the range and holds the hash of the
+// payload's JSON, checked on every read.
+
+const MAGIC = 'TMK1';
+/** Format of the objects; a reader refuses a newer one. */
+export const REMOTE_FORMAT = 1;
+
+export interface SnapshotHeader {
+  type: 'snapshot';
+  format: number;
+  store: string;
+  seq: number;
+  at: number;
+  kind: SnapshotRecord['kind'];
+  version: number;
+  hash: string;
+  rawBytes: number;
+}
+
+export interface SegmentHeader {
+  type: 'segment';
+  format: number;
+  store: string;
+  first: number;
+  last: number;
+  /** Journal records in the segment. */
+  records: number;
+  hash: string;
+  rawBytes: number;
+}
+
+const pad = (seq: number) => String(seq).padStart(20, '0');
+export const snapshotKey = (seq: number) => `snap/${pad(seq)}`;
+export const segmentKey = (first: number) => `log/${pad(first)}`;
+
+/** The seq in a `snap/…` or `log/…` key; NaN for a key of another shape. */
+export function seqOfKey(key: string): number {
+  const match = /^(?:snap|log)\/(\d{20})$/.exec(key);
+  return match ? Number(match[1]) : NaN;
+}
+
+/** A local snapshot as a remote object: same bytes, same hash. */
+export function snapshotObject(store: string, record: SnapshotRecord): Uint8Array {
+  const { seq, at, kind, version, hash, rawBytes } = record;
+  return frame({ type: 'snapshot', format: REMOTE_FORMAT, store, seq, at, kind, version, hash, rawBytes }, record.bytes);
+}
+
+/** Whole journal records as one segment object. */
+export async function segmentObject(store: string, records: readonly JournalRecord[], json?: string): Promise<Uint8Array> {
+  const encoded = await encodeJson(json ?? JSON.stringify(records));
+  const header: SegmentHeader = {
+    type: 'segment',
+    format: REMOTE_FORMAT,
+    store,
+    first: records[0]!.seq,
+    last: records[records.length - 1]!.last,
+    records: records.length,
+    hash: encoded.hash,
+    rawBytes: encoded.rawBytes,
+  };
+  return frame(header, encoded.bytes);
+}
+
+/**
+ * Reads and verifies a `snap/` object.
+ * @throws Error saying what is wrong: not a tidemark object, another store, a header that does not match its key, bad gzip, wrong hash
+ */
+export async function readSnapshotObject(bytes: Uint8Array, key: string, store: string): Promise<{ record: SnapshotRecord; json: string }> {
+  const { header, payload } = unframe(bytes);
+  if (header.type !== 'snapshot' || header.store !== store || snapshotKey(header.seq) !== key) {
+    throw new Error(`it is not snapshot ${key} of store "${store}"`);
+  }
+  const json = await verify(payload, header.hash);
+  const { seq, at, kind, version, hash, rawBytes } = header;
+  return { record: { seq, at, kind, version, codec: 'json+gzip', bytes: payload, rawBytes, hash }, json };
+}
+
+/**
+ * Reads and verifies a `log/` object: its records, gapless from `first` to `last`.
+ * @throws Error saying what is wrong, as readSnapshotObject
+ */
+export async function readSegmentObject(bytes: Uint8Array, key: string, store: string): Promise<{ header: SegmentHeader; records: JournalRecord[] }> {
+  const { header, payload } = unframe(bytes);
+  if (header.type !== 'segment' || header.store !== store || segmentKey(header.first) !== key) {
+    throw new Error(`it is not segment ${key} of store "${store}"`);
+  }
+  const records = JSON.parse(await verify(payload, header.hash)) as JournalRecord[];
+  let seq = header.first - 1;
+  for (const record of records) {
+    if (record.seq !== seq + 1) throw new Error(`its records jump from seq ${seq} to ${record.seq}`);
+    seq = record.last;
+  }
+  if (seq !== header.last || records.length !== header.records) throw new Error(`its records end at seq ${seq}, not ${header.last}`);
+  return { header, records };
+}
+
+function verify(payload: Uint8Array, hash: string): Promise<string> | string {
+  return canGunzipNatively() ? verifyStateNatively(payload, hash) : verifyState(payload, hash);
+}
+
+function frame(header: SnapshotHeader | SegmentHeader, payload: Uint8Array): Uint8Array {
+  const head = strToU8(JSON.stringify(header));
+  const bytes = new Uint8Array(8 + head.length + payload.length);
+  bytes.set(strToU8(MAGIC), 0);
+  new DataView(bytes.buffer).setUint32(4, head.length);
+  bytes.set(head, 8);
+  bytes.set(payload, 8 + head.length);
+  return bytes;
+}
+
+function unframe(bytes: Uint8Array): { header: SnapshotHeader | SegmentHeader; payload: Uint8Array } {
+  if (bytes.length < 8 || strFromU8(bytes.subarray(0, 4)) !== MAGIC) throw new Error('it is not a tidemark object');
+  const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4);
+  let header: SnapshotHeader | SegmentHeader;
+  try {
+    header = JSON.parse(strFromU8(bytes.subarray(8, 8 + length)));
+  } catch {
+    throw new Error('its header is damaged');
+  }
+  if (typeof header.format !== 'number' || header.format > REMOTE_FORMAT) {
+    throw new Error(`it was written in remote format ${header.format}; this tidemark reads up to ${REMOTE_FORMAT}. Update tidemark`);
+  }
+  return { header, payload: bytes.subarray(8 + length) };
+}
+
+/** The header of a remote object, unverified; undefined when it is not one. */
+export function readHeader(bytes: Uint8Array): SnapshotHeader | SegmentHeader | undefined {
+  try {
+    return unframe(bytes).header;
+  } catch {
+    return undefined;
+  }
+}

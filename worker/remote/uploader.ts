@@ -1,0 +1,343 @@
+import { TidemarkError } from '../../src/errors.js';
+import type { RemoteStatus } from '../../src/types.js';
+import type { Database } from '../database.js';
+import type { JournalRecord, UploadCursor } from '../records.js';
+import { readHeader, readSegmentObject, segmentKey, segmentObject, seqOfKey, snapshotKey, snapshotObject } from './objects.js';
+import { DEFAULT_REMOTE_POLICY, RemoteFault, type Remote, type ResolvedRemotePolicy } from './remote.js';
+import { readCursor, readPending, writeCursor } from './upload-cursor.js';
+import { withUploadLock } from './upload-lock.js';
+import { toRemoteError } from './remote-error.js';
+
+/** Journal records read per step; a segment takes as many as fit in `segmentBytes`. */
+const RECORDS_PER_READ = 1000;
+
+/** What the uploader needs from its engine. */
+export interface UploaderHost {
+  readonly db: Database;
+  readonly storeName: string;
+  /** Seq of the newest durable commit the engine knows. */
+  seq(): number;
+  /** Writes a snapshot now, for the uploader (a new device should not replay a long log). */
+  checkpoint(): Promise<unknown>;
+  now(): number;
+  onStatus(status: RemoteStatus): void;
+}
+
+/** One thing to send, decided from the cursor, the journal and the local snapshots. */
+type Step =
+  | { type: 'snapshot'; seq: number }
+  | { type: 'segment'; records: JournalRecord[]; json: string };
+
+/**
+ * Uploads the journal and snapshots to the remote, in seq order, resuming
+ * from the durable cursor. One upload round at a time per store across tabs
+ * (a Web Lock); each object is created with If-None-Match, and an object
+ * found already there is compared with the local data: the same → counted
+ * as uploaded (a retry, or a crash before the cursor was kept), different →
+ * REMOTE_CONFLICT.
+ *
+ * Rules: a snapshot goes up before the segments after it, and a segment
+ * always starts right after the cursor, so the bucket never has a hole that
+ * a snapshot does not cover; when local retention trimmed records never
+ * uploaded, the newest local snapshot goes up instead of them.
+ */
+export class Uploader {
+  private readonly policy: ResolvedRemotePolicy;
+  private state: RemoteStatus;
+  private uploadedSeq = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Infinity;
+  private running: Promise<void> | null = null;
+  private againInMs = Infinity;
+  private failures = 0;
+  private blocked: TidemarkError | null = null;
+  private lastForcedAt = -Infinity;
+  /** After a network fault, no round before this time (epoch ms), whatever asks for one. */
+  private retryAt = 0;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private waiters: Array<{ seq: number; resolve: () => void; reject: (error: TidemarkError) => void }> = [];
+  private readonly onOnline = () => {
+    this.retryAt = 0; // back online: try at once
+    this.schedule(0);
+  };
+  private readonly onOffline = () => this.setStatus();
+
+  constructor(
+    private readonly remote: Remote,
+    private readonly host: UploaderHost,
+  ) {
+    this.policy = { ...DEFAULT_REMOTE_POLICY, ...definedOnly(remote.policy ?? {}) };
+    this.state = { status: 'idle', uploadedSeq: 0, pendingCommits: 0, lastError: null };
+    globalThis.addEventListener?.('online', this.onOnline);
+    globalThis.addEventListener?.('offline', this.onOffline);
+  }
+
+  /** Reads the cursor and uploads whatever earlier sessions left. */
+  async start(): Promise<void> {
+    this.uploadedSeq = (await readCursor(this.host.db, this.remote.target)).through;
+    this.setStatus();
+    this.schedule(0);
+  }
+
+  get status(): RemoteStatus {
+    return this.state;
+  }
+
+  /** New durable commits exist: upload them after `uploadDelayMs`. */
+  poke(): void {
+    this.setStatus();
+    this.schedule(this.waiters.length > 0 ? 0 : this.policy.uploadDelayMs);
+  }
+
+  /** Resolves once the remote holds every commit through `seq`; rejects if uploads stop on an error. */
+  whenUploaded(seq: number): Promise<void> {
+    if (this.uploadedSeq >= seq) return Promise.resolve();
+    if (this.blocked) return Promise.reject(this.blocked);
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ seq, resolve, reject });
+      this.schedule(0);
+    });
+  }
+
+  /** Stops uploading: the request in flight is aborted (its object is checked on the next start). */
+  stop(reason: TidemarkError): void {
+    this.stopped = true;
+    this.abort.abort();
+    clearTimeout(this.timer);
+    globalThis.removeEventListener?.('online', this.onOnline);
+    globalThis.removeEventListener?.('offline', this.onOffline);
+    for (const waiter of this.waiters.splice(0)) waiter.reject(reason);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    ms = Math.max(ms, this.retryAt - this.host.now());
+    if (this.running) {
+      this.againInMs = Math.min(this.againInMs, ms); // once this round is over
+      return;
+    }
+    const at = this.host.now() + ms;
+    if (at >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timerAt = Infinity;
+      this.running = this.round().finally(() => {
+        this.running = null;
+        const again = this.againInMs;
+        this.againInMs = Infinity;
+        if (again !== Infinity) this.schedule(again);
+      });
+    }, ms);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  private get offline(): boolean {
+    return globalThis.navigator?.onLine === false;
+  }
+
+  private async round(): Promise<void> {
+    if (this.offline) return this.setStatus(); // the `online` event schedules the next round
+    try {
+      await withUploadLock(this.host.storeName, async () => {
+        (globalThis as any).STEP = 'start';
+        let cursor = await readCursor(this.host.db, this.remote.target);
+        this.advance(cursor.through);
+        if (cursor.through === 0) {
+          cursor = await this.checkFirstUpload(cursor);
+          if (cursor.through > 0) await writeCursor(this.host.db, cursor);
+          this.advance(cursor.through);
+        }
+        for (let step = await this.nextStep(cursor); step && !this.stopped; step = await this.nextStep(cursor)) {
+          (globalThis as any).STEP = 'send ' + JSON.stringify(step).slice(0,80);
+          cursor = await this.send(step, cursor);
+          (globalThis as any).STEP = 'write';
+          await writeCursor(this.host.db, cursor);
+          this.state = { ...this.state, lastError: null };
+          this.advance(cursor.through);
+        }
+      });
+      this.failures = 0;
+      this.retryAt = 0;
+      this.blocked = null;
+      this.state = { ...this.state, lastError: null };
+      this.setStatus();
+    } catch (error) {
+      if (this.stopped) return;
+      this.fail(error);
+    }
+  }
+
+  /** A network fault retries with backoff; a refusal blocks until it is retried after the longest backoff. */
+  private fail(error: unknown): void {
+    const fault = error instanceof RemoteFault ? error : undefined;
+    const retrying = fault?.kind === 'transient';
+    const mapped = toRemoteError(error, 'upload');
+    this.state = { ...this.state, lastError: { code: mapped.code, message: mapped.message, retrying } };
+    if (retrying) {
+      this.failures++;
+      const ceiling = Math.min(this.policy.maxBackoffMs, 500 * 2 ** Math.min(this.failures, 20));
+      const wait = ceiling / 2 + Math.random() * (ceiling / 2); // jitter: devices do not retry in step
+      this.retryAt = this.host.now() + wait;
+      this.schedule(wait);
+    } else {
+      this.blocked = mapped;
+      for (const waiter of this.waiters.splice(0)) waiter.reject(mapped);
+      // A conflict needs the app to act; a refusal may pass (fresh credentials), so try again later.
+      if (mapped.code !== 'REMOTE_CONFLICT') this.schedule(this.policy.maxBackoffMs);
+    }
+    this.setStatus();
+  }
+
+  private advance(through: number): void {
+    this.uploadedSeq = through;
+    this.waiters = this.waiters.filter((waiter) => {
+      if (waiter.seq > through) return true;
+      waiter.resolve();
+      return false;
+    });
+    this.setStatus();
+  }
+
+  private setStatus(): void {
+    const pendingCommits = Math.max(0, this.host.seq() - this.uploadedSeq);
+    const status: RemoteStatus['status'] = this.blocked ? 'error' : this.offline ? 'offline' : pendingCommits > 0 ? 'uploading' : 'idle';
+    const next = { ...this.state, status, uploadedSeq: this.uploadedSeq, pendingCommits };
+    if (next.status === this.state.status && next.uploadedSeq === this.state.uploadedSeq && next.pendingCommits === this.state.pendingCommits && next.lastError === this.state.lastError) return;
+    this.state = next;
+    this.host.onStatus(next);
+  }
+
+  /** What to upload next, or null when the remote is up to date. */
+  private async nextStep(cursor: UploadCursor): Promise<Step | null> {
+    const { records, snapshotSeqs } = await readPending(this.host.db, cursor.through + 1, RECORDS_PER_READ);
+    const newestSnapshot = snapshotSeqs[snapshotSeqs.length - 1];
+    if (records.length === 0) return null;
+
+    // Local retention trimmed records never uploaded (or the first upload
+    // does not start at seq 1): the newest snapshot covers them.
+    if (records[0]!.seq !== cursor.through + 1) {
+      if (newestSnapshot === undefined || newestSnapshot < records[0]!.seq - 1) {
+        throw new TidemarkError('STORAGE_FAILED', `The journal starts at seq ${records[0]!.seq} and no snapshot covers the commits before it.`);
+      }
+      return { type: 'snapshot', seq: newestSnapshot };
+    }
+
+    const dueAt = cursor.snapshotSeq + this.policy.snapshotEveryCommits;
+    if (cursor.through >= dueAt && cursor.through > cursor.snapshotSeq && snapshotSeqs.includes(cursor.through)) {
+      return { type: 'snapshot', seq: cursor.through };
+    }
+    // A remote snapshot falls due inside what is pending: end the segment at a local snapshot's seq, so it can go up next.
+    const cutAt = snapshotSeqs.find((seq) => seq > cursor.through && seq >= dueAt);
+    if (cutAt === undefined && this.host.seq() >= dueAt) this.forceSnapshot();
+
+    const parts: string[] = [];
+    const taken: JournalRecord[] = [];
+    let bytes = 2;
+    for (const record of records) {
+      const json = JSON.stringify(record);
+      if (taken.length > 0 && bytes + json.length + 1 > this.policy.segmentBytes) break;
+      taken.push(record);
+      parts.push(json);
+      bytes += json.length + 1;
+      if (record.last === cutAt) break;
+    }
+    return { type: 'segment', records: taken, json: `[${parts.join(',')}]` };
+  }
+
+  /** A snapshot for the uploader, when none is new enough; at most one per `snapshotCooldownMs`. */
+  private forceSnapshot(): void {
+    if (this.host.now() - this.lastForcedAt < this.policy.snapshotCooldownMs) return;
+    this.lastForcedAt = this.host.now();
+    void this.host.checkpoint().then(
+      () => this.schedule(0),
+      () => {}, // reported by the engine's lastCheckpointError
+    );
+  }
+
+  /** Uploads one step; returns the cursor after it. */
+  private async send(step: Step, cursor: UploadCursor): Promise<UploadCursor> {
+    const { signal } = this.abort;
+    if (step.type === 'snapshot') {
+      const record = await this.host.db.get('snapshots', step.seq);
+      if (!record) return cursor; // pruned meanwhile: the next step picks a newer one
+      const key = snapshotKey(step.seq);
+      if (!(await this.remote.create(key, snapshotObject(this.host.storeName, record), signal))) {
+        await this.checkSameSnapshot(key, record.hash);
+      }
+      return { ...cursor, through: Math.max(cursor.through, step.seq), snapshotSeq: step.seq };
+    }
+    const first = step.records[0]!.seq;
+    const key = segmentKey(first);
+    if (await this.remote.create(key, await segmentObject(this.host.storeName, step.records, step.json), signal)) {
+      return { ...cursor, through: step.records[step.records.length - 1]!.last };
+    }
+    return { ...cursor, through: await this.checkSameSegment(key) };
+  }
+
+  /** A snapshot key that already exists must hold the same state. */
+  private async checkSameSnapshot(key: string, hash: string): Promise<void> {
+    const bytes = await this.remote.get(key, this.abort.signal);
+    if (!bytes) throw new RemoteFault('transient', `${key} was reported to exist but could not be read`);
+    if (readHeader(bytes)?.hash !== hash) throw this.conflict(key);
+  }
+
+  /**
+   * A segment key that already exists (our upload whose answer was lost, or
+   * whose cursor a crash did not keep) must hold exactly our records, as far
+   * as the local journal still has them (retention may have trimmed some
+   * since: a local snapshot covers those).
+   * @returns the seq it ends at
+   */
+  private async checkSameSegment(key: string): Promise<number> {
+    const bytes = await this.remote.get(key, this.abort.signal);
+    if (!bytes) throw new RemoteFault('transient', `${key} was reported to exist but could not be read`);
+    let theirs: JournalRecord[];
+    try {
+      theirs = (await readSegmentObject(bytes, key, this.host.storeName)).records;
+    } catch {
+      throw this.conflict(key);
+    }
+    const last = theirs[theirs.length - 1]!.last;
+    const { records: local } = await readPending(this.host.db, theirs[0]!.seq, theirs.length + 1);
+    if (!local.some((record) => record.last >= last)) throw this.conflict(key); // past anything written here
+    const ours = local.filter((record) => record.seq <= last);
+    const comparable = theirs.filter((record) => record.seq >= (ours[0]?.seq ?? Infinity));
+    if (JSON.stringify(ours) !== JSON.stringify(comparable)) throw this.conflict(key);
+    return last;
+  }
+
+  /**
+   * Before the first upload to a remote: it must be empty, or hold only the
+   * one object a crash interrupted us after (checked like a retry).
+   */
+  private async checkFirstUpload(cursor: UploadCursor): Promise<UploadCursor> {
+    const keys = await this.remote.list('', { limit: 2 }, this.abort.signal);
+    if (keys.length === 0) return cursor;
+    const key = keys[0]!;
+    if (keys.length > 1 || Number.isNaN(seqOfKey(key))) throw this.conflict(key);
+    if (key.startsWith('log/')) {
+      if (seqOfKey(key) !== 1) throw this.conflict(key);
+      return { ...cursor, through: await this.checkSameSegment(key) };
+    }
+    const seq = seqOfKey(key);
+    const local = await this.host.db.get('snapshots', seq);
+    if (!local) throw this.conflict(key);
+    await this.checkSameSnapshot(key, local.hash);
+    return { ...cursor, through: seq, snapshotSeq: seq };
+  }
+
+  private conflict(key: string): TidemarkError {
+    return new TidemarkError(
+      'REMOTE_CONFLICT',
+      `The remote ${this.remote.target} already holds ${key}, which is not this device's data: another device (or an earlier database) writes to the same prefix. ` +
+        'Backup mode takes one writer per prefix: give this store its own prefix, or open it on an empty database to hydrate from the remote.',
+      { details: { key } },
+    );
+  }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
