@@ -78,3 +78,14 @@ export function request<T>(req: IDBRequest<T>): Promise<T> {
     req.onerror = () => reject(req.error);
   });
 }
+
+/** A small seeded PRNG (mulberry32), so a failing sequence can be replayed from its seed. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

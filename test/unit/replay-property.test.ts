@@ -1,17 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { hashState, type EventsOf } from 'tidemark';
-import { freshIndexedDB, open, readSnapshots, request, todoStore, withRawDatabase } from './fixtures.js';
-
-/** A small seeded PRNG (mulberry32), so a failing sequence can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { freshIndexedDB, open, random, readSnapshots, request, todoStore, withRawDatabase } from './fixtures.js';
 
 type Event = EventsOf<ReturnType<typeof todoStore>>;
 
