@@ -245,39 +245,67 @@ export async function startRgw(options = {}) {
   const env = { ...ceph.env, CEPH_CONF: conf };
   const started = new Date();
   const pids = [];
-  const killAll = () => pids.forEach((pid) => signal(pid, 'SIGKILL'));
+  const endpoint = `http://127.0.0.1:${port}`;
+  // Written as soon as a daemon runs, so `node scripts/rgw.mjs stop` finds it even if this process dies.
+  const state = { endpoint, ...TEST_CREDENTIALS, pids, dir, version: ceph.version };
+  const stateFile = path.join(stateDir, `${port}.json`);
+  const saveState = () => {
+    fs.mkdirSync(stateDir, { recursive: true });
+    fs.writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  };
+  // If this process exits without stop() (a crash, process.exit on SIGTERM), take the daemons along.
+  const killAll = () => {
+    pids.forEach((pid) => signal(pid, 'SIGKILL'));
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(stateFile, { force: true });
+  };
   if (options.killOnExit !== false) process.on('exit', killAll);
 
-  const tool = (command, args) => {
-    const [file, argv] = command === 'ceph' ? [ceph.python, [ceph.bin('ceph'), '--connect-timeout', '20', ...args]] : [ceph.bin(command), args];
-    const result = spawnSync(file, argv, { env, encoding: 'utf8', timeout: 60_000 });
-    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${(result.stderr || result.error?.message || '').trim()}`);
-    return result.stdout;
+  // Every process runs in a process group of its own, with `-c conf` on its command line (which names
+  // the temp dir): stop() kills exactly these groups, and only while they still show that command line.
+  const tool = async (command, args) => {
+    const [file, argv] = command === 'ceph' ? [ceph.python, [ceph.bin('ceph'), '--connect-timeout', '20']] : [ceph.bin(command), []];
+    const child = spawn(file, [...argv, '-c', conf, ...args], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    pids.push(child.pid);
+    saveState();
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => signal(child.pid, 'SIGKILL'), 60_000);
+    const code = await new Promise((resolve) => child.once('error', (error) => resolve(error.message)).once('close', resolve));
+    clearTimeout(timer);
+    pids.splice(pids.indexOf(child.pid), 1);
+    saveState();
+    if (code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${code}): ${stderr.trim()}`);
+    return stdout;
   };
-  // Each daemon runs in the foreground (-f) in a process group of its own, so stop() can kill exactly it.
+  // Daemons run in the foreground (-f), so that they stay in their process group and this process sees them exit.
   const daemon = (command, args, name) => {
     const stderr = fs.openSync(path.join(dir, 'log', `${name}.stderr`), 'a');
-    const child = spawn(ceph.bin(command), ['-f', ...args], { env, detached: true, stdio: ['ignore', 'ignore', stderr] });
+    const child = spawn(ceph.bin(command), ['-f', '-c', conf, ...args], { env, detached: true, stdio: ['ignore', 'ignore', stderr] });
     fs.closeSync(stderr);
     child.unref();
     pids.push(child.pid);
+    saveState();
     return child;
   };
   const fail = async (why, log) => {
     await killGroups(pids, 500);
     const tail = log ? `\n--- ${log} ---\n${lastLines(path.join(dir, 'log', log))}` : '';
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(stateFile, { force: true });
     process.off('exit', killAll);
     throw new Error(`Starting Ceph RGW failed: ${why}${tail}`);
   };
 
   try {
-    tool('ceph-mon', ['--id', 'a', '--mkfs', '--keyring', '/dev/null']);
+    await tool('ceph-mon', ['--id', 'a', '--mkfs', '--keyring', '/dev/null']);
     fs.writeFileSync(path.join(dir, 'mon', 'keyring'), '');
     daemon('ceph-mon', ['--id', 'a'], 'mon.a');
-    tool('ceph', ['osd', 'create']);
-    tool('ceph', ['osd', 'crush', 'add', 'osd.0', '1', 'root=default']);
-    tool('ceph-osd', ['--id', '0', '--mkfs']);
+    await tool('ceph', ['osd', 'create']);
+    await tool('ceph', ['osd', 'crush', 'add', 'osd.0', '1', 'root=default']);
+    await tool('ceph-osd', ['--id', '0', '--mkfs']);
   } catch (error) {
     return fail(error.message, 'mon.a.log');
   }
@@ -290,7 +318,7 @@ export async function startRgw(options = {}) {
     for (const deadline = Date.now() + 30_000; !exited && !osdUp && Date.now() < deadline; ) {
       await sleep(300);
       try {
-        osdUp = JSON.parse(tool('ceph', ['osd', 'stat', '-f', 'json'])).num_up_osds === 1;
+        osdUp = JSON.parse(await tool('ceph', ['osd', 'stat', '-f', 'json'])).num_up_osds === 1;
       } catch {}
     }
     if (!osdUp) await killGroups([osd.pid], 500);
@@ -299,13 +327,12 @@ export async function startRgw(options = {}) {
 
   try {
     // Creating the user first also creates RGW's pools, before radosgw waits for them.
-    tool('radosgw-admin', ['user', 'create', '--uid', 'tidemark', '--display-name', 'tidemark tests',
+    await tool('radosgw-admin', ['user', 'create', '--uid', 'tidemark', '--display-name', 'tidemark tests',
       '--access-key', TEST_CREDENTIALS.accessKeyId, '--secret-key', TEST_CREDENTIALS.secretAccessKey]);
   } catch (error) {
     return fail(error.message, 'client.admin.log');
   }
   const rgw = daemon('radosgw', ['-n', 'client.rgw'], 'client.rgw');
-  const endpoint = `http://127.0.0.1:${port}`;
   let rgwExited = false;
   rgw.once('exit', () => (rgwExited = true));
   for (const deadline = Date.now() + 60_000; ; await sleep(200)) {
@@ -315,10 +342,8 @@ export async function startRgw(options = {}) {
     if (answer?.ok) break;
   }
 
-  const state = { endpoint, ...TEST_CREDENTIALS, pids, dir, startedMs: Date.now() - started.getTime(), version: ceph.version };
-  const stateFile = path.join(stateDir, `${port}.json`);
-  fs.mkdirSync(stateDir, { recursive: true });
-  fs.writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  state.startedMs = Date.now() - started.getTime();
+  saveState();
   let stopping;
   return {
     endpoint,
@@ -336,7 +361,15 @@ export async function startRgw(options = {}) {
 }
 
 async function stopFromState(state, stateFile) {
-  await killGroups(state.pids);
+  // A pid from a stale state file may belong to someone else by now: only kill what still runs our conf.
+  const ours = (pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(state.dir);
+    } catch {
+      return false;
+    }
+  };
+  await killGroups(state.pids.filter(ours));
   fs.rmSync(state.dir, { recursive: true, force: true });
   fs.rmSync(stateFile, { force: true });
 }

@@ -10,7 +10,7 @@
 // started it stops it at teardown.
 import type { TestProject } from 'vitest/node';
 import type { S3Server } from './s3-server';
-import { startRgw, TEST_CREDENTIALS } from '../../scripts/rgw.mjs';
+import { startRgw, TEST_CREDENTIALS, type Rgw } from '../../scripts/rgw.mjs';
 
 const ENV = {
   endpoint: 'TIDEMARK_S3_ENDPOINT',
@@ -22,7 +22,14 @@ const ENV = {
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   let teardown: (() => Promise<void>) | undefined;
   if (!process.env[ENV.endpoint]) {
-    const rgw = await startRgw({ port: Number(process.env.TIDEMARK_S3_PORT) || 0 });
+    let rgw: Rgw;
+    try {
+      rgw = await startRgw({ port: Number(process.env.TIDEMARK_S3_PORT) || 0 });
+    } catch (error) {
+      // Every test that asks for the server fails with this; the other tests of the run still run.
+      project.provide('s3ServerError', error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
     console.error(`Ceph RGW for the remote tests at ${rgw.endpoint} (up in ${rgw.startedMs} ms; logs in ${rgw.dir}/log)`);
     for (const [field, name] of Object.entries(ENV)) process.env[name] = rgw[field as keyof typeof ENV];
     teardown = async () => {

@@ -3,7 +3,7 @@
 // one writer wins, ordered listings that page, signatures that are checked, and
 // CORS for pages. Every request is signed with aws4fetch, as the worker will.
 import net from 'node:net';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { allowCors, createBucket, s3Client, s3Fetch, s3Server, type S3Bucket } from './s3-server';
 
 /** The text of every <tag> element in an S3 XML answer, in order. */
@@ -32,13 +32,11 @@ async function listPage(bucket: S3Bucket, params: Record<string, string>): Promi
 
 const seqKey = (prefix: string, seq: number) => `${prefix}/${String(seq).padStart(20, '0')}`;
 
+// No beforeAll: without a server every test fails on its own, with how to start one, rather than being skipped.
 describe('the S3 server of the remote tests', () => {
-  let bucket: S3Bucket;
-  beforeAll(async () => {
-    bucket = await createBucket();
-  });
 
   test('a PUT with If-None-Match: * creates an object, and a second one of the same key fails with 412 or 409 and keeps the first body', async () => {
+    const bucket = await createBucket();
     const first = await put(bucket, 'log/once', 'first', { 'If-None-Match': '*' });
     expect(first.status).toBe(200);
     const second = await put(bucket, 'log/once', 'second', { 'If-None-Match': '*' });
@@ -47,6 +45,7 @@ describe('the S3 server of the remote tests', () => {
   });
 
   test('of several PUTs with If-None-Match: * racing for one key, exactly one wins and its body is kept', async () => {
+    const bucket = await createBucket();
     const bodies = Array.from({ length: 6 }, (_, index) => `writer ${index}`);
     const answers = await Promise.all(bodies.map((body) => put(bucket, 'log/race', body, { 'If-None-Match': '*' })));
     const statuses = answers.map((answer) => answer.status);
@@ -57,12 +56,14 @@ describe('the S3 server of the remote tests', () => {
   });
 
   test('a PUT without If-None-Match overwrites, so the conditional one above is what refused', async () => {
+    const bucket = await createBucket();
     await put(bucket, 'log/plain', 'one');
     expect((await put(bucket, 'log/plain', 'two')).status).toBe(200);
     expect(await get(bucket, 'log/plain')).toEqual({ status: 200, body: 'two' });
   });
 
   test('a GET of a missing key is 404 NoSuchKey', async () => {
+    const bucket = await createBucket();
     const { status, body } = await get(bucket, 'log/never-written');
     expect(status).toBe(404);
     expect(texts(body, 'Code')).toEqual(['NoSuchKey']);
@@ -90,6 +91,7 @@ describe('the S3 server of the remote tests', () => {
   });
 
   test('a DELETE removes an object, and deleting it again is still a success', async () => {
+    const bucket = await createBucket();
     await put(bucket, 'log/doomed', 'bye');
     expect((await s3Fetch(bucket.client, bucket.url('log/doomed'), { method: 'DELETE' })).status).toBe(204);
     expect((await get(bucket, 'log/doomed')).status).toBe(404);
@@ -97,6 +99,7 @@ describe('the S3 server of the remote tests', () => {
   });
 
   test('a request signed with a wrong secret key is refused with 403 SignatureDoesNotMatch', async () => {
+    const bucket = await createBucket();
     await put(bucket, 'log/guarded', 'secret');
     const impostor = s3Client(bucket.server, { secretAccessKey: 'not-the-secret-key-of-the-test-user-0000' });
     const response = await s3Fetch(impostor, bucket.url('log/guarded'));
@@ -105,6 +108,7 @@ describe('the S3 server of the remote tests', () => {
   });
 
   test('a missing bucket answers 404 NoSuchBucket', async () => {
+    const bucket = await createBucket();
     const response = await s3Fetch(bucket.client, `${bucket.server.endpoint}/${bucket.name}-missing/log/1`);
     expect(response.status).toBe(404);
     expect(texts(await response.text(), 'Code')).toEqual(['NoSuchBucket']);

@@ -23,8 +23,10 @@ export interface S3Server {
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Set by test/remote/global-setup.ts. */
-    s3Server: S3Server;
+    /** Set by test/remote/global-setup.ts once the server answers. */
+    s3Server: S3Server | undefined;
+    /** Set by test/remote/global-setup.ts instead when the server did not start. */
+    s3ServerError: string | undefined;
   }
 }
 
@@ -45,8 +47,10 @@ export const START_HELP =
 
 /** The S3 server of this test run. Throws with how to start one if there is none. */
 export function s3Server(): S3Server {
-  const provided: S3Server | undefined = inject('s3Server');
+  const provided = inject('s3Server');
   if (provided) return provided;
+  const failed = inject('s3ServerError');
+  if (failed) throw new Error(`${failed}\n${START_HELP}`);
   const { TIDEMARK_S3_ENDPOINT: endpoint, TIDEMARK_S3_ACCESS_KEY_ID: accessKeyId, TIDEMARK_S3_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
   if (!endpoint || !accessKeyId || !secretAccessKey) throw new Error(`No S3 server is configured for this test. ${START_HELP}`);
   return { endpoint: endpoint.replace(/\/+$/, ''), accessKeyId, secretAccessKey, region: process.env.TIDEMARK_S3_REGION || 'us-east-1' };
