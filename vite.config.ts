@@ -38,9 +38,25 @@ export default defineConfig(({ mode }) => ({
           name: 'chromium',
           include: ['test/browser/**/*.test.ts', 'bench/**/*.test.ts'],
           environment: 'node',
+          // The browser tests reach S3 (Ceph RGW) too; the setup starts it once for both projects.
+          globalSetup: ['test/remote/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // One Chromium at a time: the machine has two cores.
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'remote',
+          include: ['test/remote/**/*.test.ts'],
+          environment: 'node',
+          // Starts a real S3 server (Ceph RGW, scripts/rgw.mjs) for the run, or uses TIDEMARK_S3_ENDPOINT.
+          globalSetup: ['test/remote/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // One server, one core left for it.
           fileParallelism: false,
         },
       },
