@@ -52,6 +52,7 @@ export default defineConfig(({ mode }) => ({
           name: 'remote',
           include: ['test/remote/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/unit/setup.ts'],
           // Starts a real S3 server (Ceph RGW, scripts/rgw.mjs) for the run, or uses TIDEMARK_S3_ENDPOINT.
           globalSetup: ['test/remote/global-setup.ts'],
           testTimeout: 60_000,

@@ -40,4 +40,10 @@ export interface UploadCursor {
   through: number;
   /** Seq of the newest snapshot uploaded; 0 when none. */
   snapshotSeq: number;
+  /**
+   * The snapshot being uploaded, kept before its upload starts: if the answer
+   * is lost and local retention prunes the snapshot meanwhile, the object
+   * found in the bucket can still be recognised as ours by its hash.
+   */
+  sending?: { seq: number; hash: string };
 }

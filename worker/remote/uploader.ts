@@ -263,10 +263,11 @@ export class Uploader {
       const record = await this.host.db.get('snapshots', step.seq);
       if (!record) return cursor; // pruned meanwhile: the next step picks a newer one
       const key = snapshotKey(step.seq);
+      await writeCursor(this.host.db, { ...cursor, sending: { seq: step.seq, hash: record.hash } });
       if (!(await this.remote.create(key, snapshotObject(this.host.storeName, record), signal))) {
         await this.checkSameSnapshot(key, record.hash);
       }
-      return { ...cursor, through: Math.max(cursor.through, step.seq), snapshotSeq: step.seq };
+      return { target: cursor.target, through: Math.max(cursor.through, step.seq), snapshotSeq: step.seq };
     }
     const first = step.records[0]!.seq;
     const key = segmentKey(first);
@@ -322,10 +323,10 @@ export class Uploader {
       return { ...cursor, through: await this.checkSameSegment(key) };
     }
     const seq = seqOfKey(key);
-    const local = await this.host.db.get('snapshots', seq);
-    if (!local) throw this.conflict(key);
-    await this.checkSameSnapshot(key, local.hash);
-    return { ...cursor, through: seq, snapshotSeq: seq };
+    const hash = (await this.host.db.get('snapshots', seq))?.hash ?? (cursor.sending?.seq === seq ? cursor.sending.hash : undefined);
+    if (!hash) throw this.conflict(key);
+    await this.checkSameSnapshot(key, hash);
+    return { target: cursor.target, through: seq, snapshotSeq: seq };
   }
 
   private conflict(key: string): TidemarkError {
