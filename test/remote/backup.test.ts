@@ -4,8 +4,8 @@ import { describe, expect, test } from 'vitest';
 import { hashState, TidemarkError } from 'tidemark';
 import { s3Remote, type S3RemoteOptions } from 'tidemark/s3';
 import { faultyRemote, type RemoteFaultInjection } from 'tidemark/worker';
-import { readSegmentObject, seqOfKey } from '../../worker/remote/objects.js';
 import { freshIndexedDB, open, readJournal, todoStore } from '../unit/fixtures.js';
+import { bucketKeys as keysUnder, checkBucket as checkLayout } from './bucket-layout.js';
 import { createBucket, s3Fetch, type S3Bucket } from './s3-server.js';
 
 const fast = { uploadDelayMs: 0, maxBackoffMs: 50 };
@@ -15,26 +15,9 @@ function remoteFor(bucket: S3Bucket, options: Partial<S3RemoteOptions> = {}) {
   return s3Remote({ endpoint, bucket: bucket.name, prefix: 'users/7/todos', credentials: { accessKeyId, secretAccessKey, region }, ...fast, ...options });
 }
 
-/** The keys under the store's prefix, read with a plain ListObjectsV2. */
-async function bucketKeys(bucket: S3Bucket): Promise<string[]> {
-  const response = await s3Fetch(bucket.client, `${bucket.url()}?list-type=2&prefix=users/7/todos/`);
-  return [...(await response.text()).matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]!.slice('users/7/todos/'.length));
-}
-
-/** Invariant 7 on the real bucket: no hole a snapshot does not cover, no overlap. Returns the last seq it holds. */
-async function checkBucket(bucket: S3Bucket): Promise<number> {
-  const keys = await bucketKeys(bucket);
-  const snapshots = keys.filter((k) => k.startsWith('snap/')).map(seqOfKey);
-  let through = 0;
-  for (const key of keys.filter((k) => k.startsWith('log/'))) {
-    const bytes = new Uint8Array(await (await s3Fetch(bucket.client, bucket.url(`users/7/todos/${key}`))).arrayBuffer());
-    const { header } = await readSegmentObject(bytes, key, 'todos');
-    if (header.first <= through) throw new Error(`${key} overlaps (bucket already holds through ${through})`);
-    if (header.first !== through + 1 && !snapshots.includes(header.first - 1)) throw new Error(`hole before ${key}`);
-    through = header.last;
-  }
-  return Math.max(through, ...snapshots, 0);
-}
+const prefix = 'users/7/todos/';
+const bucketKeys = (bucket: S3Bucket) => keysUnder(bucket, prefix);
+const checkBucket = (bucket: S3Bucket) => checkLayout(bucket, prefix, 'todos');
 
 async function rejection(promise: Promise<unknown>): Promise<TidemarkError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
