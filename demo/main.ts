@@ -2,6 +2,7 @@
 // indicator and the inspector to it.
 import { isTidemarkError } from 'tidemark';
 import { mountActions } from './actions';
+import { renderBackup } from './backup-panel';
 import { createActivityLog } from './activity-log';
 import { createConnection, type Session } from './connection';
 import { loadSummary } from './format';
@@ -50,6 +51,7 @@ function renderSoon(): void {
     const pending = session.store.pendingCommits;
     todoList.render(session.store.getState());
     renderSaveStatus(saveStatus, pending > 0 ? 'saving' : 'saved', pending);
+    renderBackup(session.store.remote, session.store.loadReport);
     inspector.showLocal(session);
   });
 }
