@@ -18,6 +18,8 @@ import { LAUNCH_ARGS, MISSING_BROWSER_HELP, findChromium, launchChromium } from 
 import { renderChart, renderLoadChart } from './chart.mjs';
 import { renderTable, resolveRatios } from './report.mjs';
 import { measureBundleSizes } from './size.mjs';
+import { findCeph, startRgw } from '../scripts/rgw.mjs';
+import { makeCorsBucket } from '../scripts/s3-bucket.mjs';
 
 export { renderChart, renderLoadChart, renderTable, resolveRatios };
 
@@ -43,7 +45,12 @@ export async function runBenchmarks({
     rows: [], sizes: null, suites: [], userAgent: '', browser: 'no browser', crossOriginIsolated: false,
   };
   if (!only || pageSuites.length > 0) {
-    browser = await runInChromium({ profile: quick ? 'quick' : 'full', only: pageSuites, memory, log: say });
+    const s3 = !only || only.includes('remote') ? await s3ForRun(say) : undefined;
+    try {
+      browser = await runInChromium({ profile: quick ? 'quick' : 'full', only: pageSuites, memory, s3: s3?.server, log: say });
+    } finally {
+      await s3?.stop();
+    }
   }
   const sizeRows = bundle && (!only || only.includes('size')) ? await measureBundleSizes({ root, log: say }) : [];
   const rows = resolveRatios([...browser.rows, ...sizeRows]);
@@ -69,7 +76,7 @@ export async function runBenchmarks({
 
 const round1 = (x) => Math.round(x * 10) / 10;
 
-async function runInChromium({ profile, only, memory, log }) {
+async function runInChromium({ profile, only, memory, s3, log }) {
   const server = await createServer({
     configFile: join(root, 'vite.config.ts'),
     root,
@@ -105,11 +112,36 @@ async function runInChromium({ profile, only, memory, log }) {
       .catch((error) => {
         throw new Error(`bench page did not load: ${pageErrors[0]?.message ?? error.message}`);
       });
-    return await page.evaluate((options) => window.runBench(options), { profile, ...(only ? { only } : {}) });
+    return await page.evaluate((options) => window.runBench(options), { profile, ...(only ? { only } : {}), ...(s3 ? { s3 } : {}) });
   } finally {
     await closeBrowser();
     await server.close();
   }
+}
+
+/**
+ * The S3 server of the remote rows, with a bucket for this run: the one in
+ * TIDEMARK_S3_ENDPOINT (the test suite's), else a Ceph RGW started for the
+ * run if it is installed, else none (the rows say why they are missing).
+ */
+async function s3ForRun(log) {
+  const env = process.env;
+  let server;
+  let stop = async () => {};
+  if (env.TIDEMARK_S3_ENDPOINT) {
+    server = { endpoint: env.TIDEMARK_S3_ENDPOINT.replace(/\/+$/, ''), accessKeyId: env.TIDEMARK_S3_ACCESS_KEY_ID, secretAccessKey: env.TIDEMARK_S3_SECRET_ACCESS_KEY, region: env.TIDEMARK_S3_REGION || 'us-east-1' };
+  } else if (findCeph()) {
+    const rgw = await startRgw({ port: 0 });
+    log(`Ceph RGW for the remote rows at ${rgw.endpoint}`);
+    server = { endpoint: rgw.endpoint, accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, region: rgw.region };
+    stop = () => rgw.stop();
+  } else {
+    log('no S3 server: the remote rows are not measured (node scripts/rgw.mjs ensure installs Ceph RGW)');
+    return undefined;
+  }
+  const bucket = `tidemark-bench-${Date.now().toString(36)}`;
+  await makeCorsBucket(server, bucket);
+  return { server: { ...server, bucket }, stop };
 }
 
 /**

@@ -1,10 +1,9 @@
 // `npm run demo`: the demo on http://localhost:5173/ and, when Ceph RGW is
 // installed (`node scripts/rgw.mjs ensure`, as root), a local S3 bucket for
 // its backup panel. Ctrl-C stops both.
-import { createHash } from 'node:crypto';
-import { AwsClient } from 'aws4fetch';
 import { createServer } from 'vite';
 import { findCeph, startRgw } from './rgw.mjs';
+import { makeCorsBucket } from './s3-bucket.mjs';
 
 const BUCKET = 'tidemark-demo';
 
@@ -16,15 +15,7 @@ async function startBucket() {
   }
   try {
     const rgw = await startRgw({ port: 0 });
-    const client = new AwsClient({ ...rgw, service: 's3', retries: 0 });
-    const bucketUrl = `${rgw.endpoint}/${BUCKET}`;
-    await client.fetch(bucketUrl, { method: 'PUT' });
-    const cors =
-      '<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod>' +
-      '<AllowedMethod>DELETE</AllowedMethod><AllowedHeader>*</AllowedHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>';
-    const md5 = createHash('md5').update(cors).digest('base64');
-    const answer = await client.fetch(`${bucketUrl}?cors`, { method: 'PUT', body: cors, headers: { 'content-type': 'application/xml', 'content-md5': md5 } });
-    if (!answer.ok) throw new Error(`setting CORS on the demo bucket failed: ${answer.status}`);
+    await makeCorsBucket(rgw, BUCKET);
     console.log(`Backup panel on: Ceph RGW at ${rgw.endpoint}, bucket ${BUCKET}`);
     return { rgw, config: { endpoint: rgw.endpoint, bucket: BUCKET, accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, region: rgw.region } };
   } catch (error) {

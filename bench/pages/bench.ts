@@ -14,13 +14,17 @@ import { dexie } from './dexie';
 import { persist } from './persist';
 import { decodeFloor } from './decode-floor';
 import { tidemark } from './tidemark';
+import { remote } from './remote';
+import type { BenchServer } from './remote';
 
-export const suites = [rawIdb, dexie, persist, decodeFloor, tidemark];
+export const suites = [rawIdb, dexie, persist, decodeFloor, tidemark, remote];
 
 export interface RunOptions {
   profile: Profile;
   /** Suite names to run; all when absent. */
   only?: string[];
+  /** The S3 server of the remote rows; without it they are not measured. */
+  s3?: BenchServer;
 }
 
 export interface BrowserResult {
@@ -42,7 +46,7 @@ declare global {
   }
 }
 
-async function runBench({ profile, only }: RunOptions): Promise<BrowserResult> {
+async function runBench({ profile, only, s3 }: RunOptions): Promise<BrowserResult> {
   const sizes = profiles[profile];
   const chosen = only ? suites.filter((s) => only.includes(s.name)) : suites;
   const unknown = only?.filter((name) => !suites.some((s) => s.name === name)) ?? [];
@@ -55,6 +59,7 @@ async function runBench({ profile, only }: RunOptions): Promise<BrowserResult> {
   const ctx: BenchContext = {
     sizes,
     quick: profile === 'quick',
+    ...(s3 && { s3 }),
     dbName: (label) => {
       const name = `bench-${runId}-${counter++}-${label}`;
       names.add(name);

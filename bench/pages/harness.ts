@@ -40,6 +40,8 @@ export interface Row {
 export interface BenchContext {
   sizes: Sizes;
   quick: boolean;
+  /** The S3 server for the remote rows (a bucket per run is made in it), when there is one. */
+  s3?: { endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string; region: string };
   /**
    * A database name no earlier run used. The registry deletes every name it
    * handed out when the run ends; call `dropDatabase` to free disk sooner.

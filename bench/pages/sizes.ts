@@ -31,6 +31,8 @@ export interface Sizes {
     /** Loads of a journal with no snapshot, per layout. */
     replay: { repeats: number };
   };
+  /** The remote rows: a state of `states.bytes`' largest plus this many commits, uploaded then hydrated. */
+  remote: { commits: number; repeats: number };
 }
 
 export type Profile = 'full' | 'quick';
@@ -49,6 +51,7 @@ export const profiles: Record<Profile, Sizes> = {
       history: { commits: [10_000, 100_000, 1_000_000], repeats: 5 },
       replay: { repeats: 3 },
     },
+    remote: { commits: 10_000, repeats: 3 },
   },
   quick: {
     perEvent: { events: 20, repeats: 3 },
@@ -63,5 +66,6 @@ export const profiles: Record<Profile, Sizes> = {
       history: { commits: [10_000, 1_000_000], repeats: 1 },
       replay: { repeats: 1 },
     },
+    remote: { commits: 300, repeats: 1 },
   },
 };

@@ -27,6 +27,18 @@ export interface BenchStoreConfig {
    * load can be timed without the worker's module fetch (see tidemark.ts).
    */
   lazy?: boolean;
+  /** Back the store up to this bucket (the remote rows). */
+  s3?: BenchBucket;
+}
+
+/** An S3 bucket and the keys to sign for it (a local test server's). */
+export interface BenchBucket {
+  endpoint: string;
+  bucket: string;
+  prefix: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
 }
 
 export interface Item {

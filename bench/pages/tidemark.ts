@@ -110,7 +110,7 @@ export const tidemark: Suite = {
 
 // ---------------------------------------------------------------- the worker
 
-interface Started<S, E> {
+export interface Started<S, E> {
   store: ClientStore<S, E>;
   worker: Worker;
   /** new Worker → its module ran (fetched from the Vite dev server, not counted in a load). */
@@ -123,7 +123,7 @@ interface Started<S, E> {
  * Starts a worker serving `config`, waits until its module has run, then
  * times connectStore: from the call to a store ready on the page.
  */
-async function start<S, R extends Reducers<S>>(
+export async function start<S, R extends Reducers<S>>(
   def: StoreDefinition<S, R>, config: BenchStoreConfig,
 ): Promise<Started<S, EventOf<R>>> {
   const t0 = performance.now();
@@ -158,11 +158,11 @@ async function start<S, R extends Reducers<S>>(
  * Ends a worker without `close()`, which would write a last snapshot and so
  * change the database the next load reads.
  */
-function kill(started: { worker: Worker }): void {
+export function kill(started: { worker: Worker }): void {
   started.worker.terminate();
 }
 
-function itemsConfig(name: string, everyEvents?: number): BenchStoreConfig {
+export function itemsConfig(name: string, everyEvents?: number): BenchStoreConfig {
   return everyEvents === undefined ? { name, reducer: 'items' } : { name, reducer: 'items', everyEvents };
 }
 
@@ -324,13 +324,13 @@ async function bursts(
 // ---------------------------------------------------------------- large state
 
 /** Long tasks on the page, as PerformanceObserver reports them (≥ 50 ms). */
-interface LongTasks {
+export interface LongTasks {
   /** The longest task overlapping [from, to], in ms; 0 when none was reported. */
   longestIn(from: number, to: number): Promise<number>;
   stop(): void;
 }
 
-function watchLongTasks(): LongTasks {
+export function watchLongTasks(): LongTasks {
   const entries: PerformanceEntry[] = [];
   const supported = PerformanceObserver.supportedEntryTypes.includes('longtask');
   const observer = new PerformanceObserver((list) => entries.push(...list.getEntries()));
@@ -474,7 +474,7 @@ async function largeState(ctx: BenchContext, longTasks: LongTasks): Promise<Row[
 // ---------------------------------------------------------------- loads
 
 /** Opens a tidemark database (creating it) for writing records directly, and closes it. */
-async function withDatabase(name: string, write: (db: Database) => Promise<void>): Promise<void> {
+export async function withDatabase(name: string, write: (db: Database) => Promise<void>): Promise<void> {
   const db = await openTidemarkDatabase(name, indexedDB, () => db.close());
   try {
     await write(db);
@@ -483,7 +483,7 @@ async function withDatabase(name: string, write: (db: Database) => Promise<void>
   }
 }
 
-async function putAll<K extends 'journal' | 'snapshots'>(
+export async function putAll<K extends 'journal' | 'snapshots'>(
   db: Database, store: K, records: Array<K extends 'journal' ? JournalRecord : SnapshotRecord>,
 ): Promise<void> {
   const chunk = 5_000;
@@ -495,7 +495,7 @@ async function putAll<K extends 'journal' | 'snapshots'>(
 }
 
 /** A journal record as writeBatch writes it: commits `first`… each of one event. */
-function journalRecord(first: number, events: StoredEvent[], at: (seq: number) => number): JournalRecord {
+export function journalRecord(first: number, events: StoredEvent[], at: (seq: number) => number): JournalRecord {
   return {
     seq: first,
     last: first + events.length - 1,
@@ -514,7 +514,7 @@ const stored = (event: AddedEvent): StoredEvent => ({ ...event });
  * A state of these items, as a snapshot at seq = items (one commit per item)
  * plus the newest journal record, which the engine never trims.
  */
-async function writeStateDatabase(
+export async function writeStateDatabase(
   name: string, items: Array<[string, Item]>,
 ): Promise<{ seq: number; rawBytes: number; bytes: Uint8Array }> {
   const seq = items.length;
@@ -688,7 +688,7 @@ async function stateLoads(ctx: BenchContext): Promise<Row[]> {
 }
 
 /** The items of the decode floor's `makeState(bytes)`, without importing its state. */
-function makeStateItems(bytes: number): Record<string, Item> {
+export function makeStateItems(bytes: number): Record<string, Item> {
   const items: Record<string, Item> = {};
   let i = 0;
   for (let approx = 12; approx < bytes; approx += 94, i++) {

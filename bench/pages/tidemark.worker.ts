@@ -5,19 +5,25 @@
 // With `lazy`, it first says `{ booted: true }` and waits for `{ start: true }`
 // before serveStore opens the database, so the page can time a load from
 // connectStore to ready without the module fetch from the dev server.
-import { serveStore } from 'tidemark/worker';
+import { s3Remote } from 'tidemark/s3';
+import { serveStore, type ServeStoreOptions } from 'tidemark/worker';
 import { benchStore, type BenchStoreConfig } from './tidemark.store';
 
 const config = JSON.parse(self.name) as BenchStoreConfig;
+const options: ServeStoreOptions = {};
+if (config.s3) {
+  const { endpoint, bucket, prefix, accessKeyId, secretAccessKey, region } = config.s3;
+  options.remote = s3Remote({ endpoint, bucket, prefix, credentials: { accessKeyId, secretAccessKey, region }, uploadDelayMs: 0 });
+}
 
 if (config.lazy) {
   const onStart = (event: MessageEvent<{ start?: boolean }>) => {
     if (!event.data?.start) return;
     self.removeEventListener('message', onStart);
-    serveStore(benchStore(config));
+    serveStore(benchStore(config), options);
   };
   self.addEventListener('message', onStart);
   self.postMessage({ booted: true });
 } else {
-  serveStore(benchStore(config));
+  serveStore(benchStore(config), options);
 }

@@ -72,6 +72,14 @@ export async function download(remote: Remote, def: AnyDefinition, now: () => nu
     }
   }
 
+  if (!snapshot && damaged.length > 0 && records.length === 0) {
+    throw new TidemarkError(
+      'DATA_DAMAGED',
+      `Every remote snapshot of store "${def.name}" at ${remote.target} is damaged or not this store's ` +
+        `(${damaged.map((d) => `${d.key}: ${d.reason}`).join('; ')}), and the log does not reach back to seq 1.`,
+      { details: { damaged } },
+    );
+  }
   const later = await remote.list('log/', { startAfter: segmentKey(seq + 1), limit: 1 }, signal);
   if (later.length > 0) {
     throw new TidemarkError(
@@ -80,14 +88,7 @@ export async function download(remote: Remote, def: AnyDefinition, now: () => nu
       { details: { after: seq, found: seqOfKey(later[0]!) } },
     );
   }
-  if (!snapshot && records.length === 0) {
-    if (damaged.length === 0) return undefined;
-    throw new TidemarkError(
-      'DATA_DAMAGED',
-      `Every remote snapshot of store "${def.name}" at ${remote.target} is damaged (${damaged.map((d) => `${d.key}: ${d.reason}`).join('; ')}) and the log does not reach back to seq 1.`,
-      { details: { damaged } },
-    );
-  }
+  if (!snapshot && records.length === 0) return undefined;
   if (!snapshot && records[0]!.seq !== 1) {
     throw new TidemarkError('JOURNAL_GAP', `The remote log of store "${def.name}" starts at seq ${records[0]!.seq} and no remote snapshot covers the commits before it.`, {
       details: { after: 0, found: records[0]!.seq },

@@ -141,7 +141,6 @@ export class Uploader {
     if (this.offline) return this.setStatus(); // the `online` event schedules the next round
     try {
       await withUploadLock(this.host.storeName, async () => {
-        (globalThis as any).STEP = 'start';
         let cursor = await readCursor(this.host.db, this.remote.target);
         this.advance(cursor.through);
         if (cursor.through === 0) {
@@ -150,9 +149,7 @@ export class Uploader {
           this.advance(cursor.through);
         }
         for (let step = await this.nextStep(cursor); step && !this.stopped; step = await this.nextStep(cursor)) {
-          (globalThis as any).STEP = 'send ' + JSON.stringify(step).slice(0,80);
           cursor = await this.send(step, cursor);
-          (globalThis as any).STEP = 'write';
           await writeCursor(this.host.db, cursor);
           this.state = { ...this.state, lastError: null };
           this.advance(cursor.through);

@@ -1,0 +1,136 @@
+// The remote rows (issue: backup to S3), against a real S3 server (Ceph RGW,
+// started by bench/run.mjs), side by side with their floors in one run:
+//
+// - upload: a store holding a large state (a snapshot) plus N commits opens
+//   with a remote and uploads everything; compared with raw signed PUTs of
+//   the same objects' bytes, one after another (goal ≥ 0.8×);
+// - the page's longest task while that upload runs (goal: none over 50 ms);
+// - hydrate: an empty device opens the store from the bucket; compared with
+//   downloading the same objects and gunzip + JSON.parse of each (goal ≤ 1.5×).
+import { AwsClient } from 'aws4fetch';
+import { type BenchContext, type Row, median, msRow, settle, sizeLabel } from './harness';
+import { type BenchBucket, itemsStore } from './tidemark.store';
+import {
+  type LongTasks, itemsConfig, journalRecord, kill, makeStateItems, putAll, start, watchLongTasks, withDatabase,
+  writeStateDatabase,
+} from './tidemark';
+
+/** An S3 server and its keys (bench/run.mjs makes a bucket for the run). */
+export type BenchServer = NonNullable<BenchContext['s3']>;
+
+export const REMOTE = {
+  putFloor: 'floor.s3-put',
+  upload: 'tidemark.remote.upload',
+  uploadLongTask: 'tidemark.remote.main-thread',
+  getFloor: 'floor.s3-get-decode',
+  hydrate: 'tidemark.remote.hydrate',
+} as const;
+
+export const remote = {
+  name: 'remote',
+  async run(ctx: BenchContext): Promise<Row[]> {
+    if (!ctx.s3) {
+      const note = 'not measured: no S3 server (install Ceph RGW with `node scripts/rgw.mjs ensure`, or set TIDEMARK_S3_ENDPOINT)';
+      return Object.values(REMOTE).map((name) => ({ name, label: name, group: name.startsWith('floor') ? 'floor' : 'tidemark', unit: 'ms', value: null, n: 0, note }) satisfies Row);
+    }
+    const longTasks = watchLongTasks();
+    try {
+      return await measure(ctx, ctx.s3, longTasks);
+    } finally {
+      longTasks.stop();
+    }
+  },
+};
+
+async function measure(ctx: BenchContext, server: BenchServer, longTasks: LongTasks): Promise<Row[]> {
+  const { commits, repeats } = ctx.sizes.remote;
+  const stateBytes = Math.max(...ctx.sizes.states.bytes);
+  const client = new AwsClient({ ...server, service: 's3', retries: 0 });
+  const upload: number[] = [], putFloor: number[] = [], hydrate: number[] = [], getFloor: number[] = [], longest: number[] = [];
+  let objectBytes = 0;
+  let objects = 0;
+  for (let r = 0; r < repeats; r++) {
+    const name = ctx.dbName('remote-upload');
+    const prefix = `bench/${name}`;
+    const bucket: BenchBucket = { ...server, prefix };
+    ctx.log(`remote: uploading a ${sizeLabel(stateBytes)} state + ${commits} commits (${r + 1}/${repeats})`);
+    await writeDevice(name, stateBytes, commits);
+    await settle();
+    const t0 = performance.now();
+    const device = await start(itemsStore(itemsConfig(name)), { ...itemsConfig(name), s3: bucket });
+    await device.store.whenUploaded();
+    const t1 = performance.now();
+    upload.push(t1 - t0);
+    longest.push(await longTasks.longestIn(t0, t1));
+    const expectedSeq = device.store.confirmedSeq;
+    kill(device);
+
+    const listed = await list(client, server, prefix);
+    objectBytes = listed.reduce((sum, o) => sum + o.bytes.length, 0);
+    objects = listed.length;
+    // The floor: the same bytes, PUT one after another with If-None-Match, as the uploader does.
+    await settle();
+    const p0 = performance.now();
+    for (const object of listed) await put(client, `${server.endpoint}/${server.bucket}/floor-${prefix}/${object.key}`, object.bytes);
+    putFloor.push(performance.now() - p0);
+
+    // Hydrate an empty device (the same store, its database deleted), then the
+    // floor: GET the same objects, gunzip and parse each.
+    await ctx.dropDatabase(name);
+    await settle();
+    const h = await start(itemsStore(itemsConfig(name)), { ...itemsConfig(name), s3: bucket });
+    if (h.store.loadReport.source !== 'remote' || h.store.confirmedSeq !== expectedSeq) {
+      throw new Error(`remote: the hydrated device is at seq ${h.store.confirmedSeq} from ${h.store.loadReport.source}, not ${expectedSeq} from the bucket`);
+    }
+    hydrate.push(h.connectMs);
+    kill(h);
+    await settle();
+    const g0 = performance.now();
+    for (const object of listed) await getAndDecode(client, `${server.endpoint}/${server.bucket}/${prefix}/${object.key}`);
+    getFloor.push(performance.now() - g0);
+    await ctx.dropDatabase(name);
+  }
+  const mb = objectBytes / 1e6;
+  const what = `${objects} objects, ${sizeLabel(objectBytes)}: a ${sizeLabel(stateBytes)} state's snapshot + ${commits} commits`;
+  return [
+    { name: REMOTE.putFloor, label: 'raw signed PUTs of the same objects', group: 'floor', unit: 'MB/s', value: mb / (median(putFloor) / 1000), n: objects, samples: putFloor.map((ms) => mb / (ms / 1000)), note: `${what}, one after another, If-None-Match: *, aws4fetch on the page` },
+    { name: REMOTE.upload, label: 'tidemark: upload to S3', group: 'tidemark', unit: 'MB/s', value: mb / (median(upload) / 1000), n: objects, ref: REMOTE.putFloor, samples: upload.map((ms) => mb / (ms / 1000)), note: `${what}; connectStore (which opens and loads the store, then the uploader starts) → whenUploaded(), so it also counts the open` },
+    msRow({ name: REMOTE.uploadLongTask, label: 'tidemark: longest page task during the upload', group: 'tidemark', n: 1, note: 'longtask entries (≥ 50 ms) on the page while the worker uploads; 0 = none. Goal: none over 50 ms' }, longest),
+    msRow({ name: REMOTE.getFloor, label: 'download the same objects + gunzip + JSON.parse', group: 'floor', n: objects, note: `${what}, one after another, native DecompressionStream` }, getFloor),
+    msRow({ name: REMOTE.hydrate, label: 'tidemark: hydrate an empty device from S3', group: 'tidemark', n: 1, ref: REMOTE.getFloor, note: `connectStore → ready on an empty database: list, download and verify ${what}, write them to IndexedDB, load` }, hydrate),
+  ];
+}
+
+/** A device's database: a snapshot of a state of about `stateBytes` JSON, then `commits` one-commit records. */
+async function writeDevice(name: string, stateBytes: number, commits: number): Promise<void> {
+  const items = Object.entries(makeStateItems(stateBytes));
+  const { seq } = await writeStateDatabase(name, items);
+  const at = Date.now();
+  const records = Array.from({ length: commits }, (_, k) => {
+    const [id, item] = items[k % items.length]!;
+    return journalRecord(seq + 1 + k, [{ type: 'added', id, text: `${item.text.slice(0, 80)} v${k}` }], () => at);
+  });
+  await withDatabase(name, (db) => putAll(db, 'journal', records));
+}
+
+async function list(client: AwsClient, server: BenchServer, prefix: string): Promise<Array<{ key: string; bytes: Uint8Array }>> {
+  const response = await client.fetch(`${server.endpoint}/${server.bucket}?list-type=2&prefix=${encodeURIComponent(`${prefix}/`)}`);
+  const keys = [...(await response.text()).matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]!);
+  return Promise.all(keys.map(async (key) => ({
+    key: key.slice(prefix.length + 1),
+    bytes: new Uint8Array(await (await client.fetch(`${server.endpoint}/${server.bucket}/${key}`)).arrayBuffer()),
+  })));
+}
+
+async function put(client: AwsClient, url: string, bytes: Uint8Array): Promise<void> {
+  const response = await client.fetch(url, { method: 'PUT', body: bytes as Uint8Array<ArrayBuffer>, headers: { 'if-none-match': '*' } });
+  if (!response.ok) throw new Error(`remote floor: PUT answered ${response.status}`);
+}
+
+/** GET, then the object's payload (after its header) gunzipped natively and parsed. */
+async function getAndDecode(client: AwsClient, url: string): Promise<void> {
+  const bytes = new Uint8Array(await (await client.fetch(url)).arrayBuffer());
+  const headerLength = new DataView(bytes.buffer).getUint32(4);
+  const stream = new Blob([bytes.subarray(8 + headerLength)]).stream().pipeThrough(new DecompressionStream('gzip'));
+  JSON.parse(await new Response(stream).text());
+}
