@@ -6,7 +6,7 @@ import type { CommitOptions, CommitRecord, CommitResult, HydrationReport, LoadRe
 import { msUntilCheckpoint } from './checkpoint-policy.js';
 import { openDatabase, type Database } from './database.js';
 import { FellBehind, writeBatch } from './journal.js';
-import { loadState, type LoadedState } from './load.js';
+import { loadState, rebuildState, type LoadedState } from './load.js';
 import type { SnapshotRecord } from './records.js';
 import { encodeState } from './snapshot-codec.js';
 import { ConfirmedState } from './confirmed-state.js';
@@ -139,9 +139,7 @@ export class Engine {
     let engine: Engine | undefined;
     const db = await openDatabase(def.name, indexedDB, () => engine?.closeForVersionChange());
     try {
-      const hydrated = options.remote && (await hydrateIfEmpty(db, def, options.remote, now));
-      const loaded = await loadState(db, def, now);
-      if (hydrated) loaded.report = { ...loaded.report, source: 'remote', remote: hydrated };
+      const loaded = (options.remote && (await hydrateIfEmpty(db, def, options.remote, now))) || (await loadState(db, def, now));
       engine = new Engine(def, db, loaded, options, now);
     } catch (error) {
       db.close();
@@ -445,17 +443,24 @@ export class Engine {
 }
 
 /**
- * A new device (or a cleared or wiped database) starts from the remote.
- * Offline, it opens empty: the uploader then refuses to mix its commits
- * with the remote's history (REMOTE_CONFLICT) instead of losing either.
+ * A new device (or a cleared or wiped database) starts from the remote: the
+ * download is written to IndexedDB while the state is rebuilt from it in
+ * memory. Offline, it opens empty: the uploader then refuses to mix its
+ * commits with the remote's history (REMOTE_CONFLICT) instead of losing either.
  */
-async function hydrateIfEmpty(db: Database, def: AnyDefinition, remote: Remote, now: () => number): Promise<HydrationReport | undefined> {
+async function hydrateIfEmpty(db: Database, def: AnyDefinition, remote: Remote, now: () => number): Promise<LoadedState | undefined> {
   if (!(await isEmpty(db))) return undefined;
+  const started = now();
   try {
     const downloaded = await download(remote, def, now);
     if (!downloaded) return undefined;
-    await writeDownload(db, remote.target, downloaded);
-    return downloaded.report;
+    const writing = writeDownload(db, remote.target, downloaded);
+    writing.catch(() => {}); // awaited below; the rebuild may throw first
+    const { snapshot, snapshotJson } = downloaded;
+    const loaded = rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now);
+    await writing;
+    loaded.report = { ...loaded.report, source: 'remote', remote: downloaded.report };
+    return loaded;
   } catch (error) {
     if (error instanceof RemoteFault && error.kind === 'transient') return undefined;
     throw toRemoteError(error, `download store "${def.name}" from ${remote.target}`);

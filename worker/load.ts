@@ -120,6 +120,27 @@ async function loadWithFallback(db: Database, def: AnyDefinition, started: numbe
   return rebuild.finish(started, now);
 }
 
+/**
+ * Rebuilds a state from data already verified in memory (a download from the
+ * remote): the snapshot's JSON, if any, then gapless records after it.
+ * @throws TidemarkError like loadState
+ */
+export function rebuildState(
+  def: AnyDefinition,
+  snapshot: { json: string; record: Pick<SnapshotRecord, 'seq' | 'at' | 'version'> } | undefined,
+  records: readonly JournalRecord[],
+  started: number,
+  now: () => number,
+): LoadedState {
+  const rebuild = new Rebuild(def, []);
+  if (snapshot) {
+    assertNotAhead(def, snapshot.record.version, `snapshot at seq ${snapshot.record.seq}`);
+    rebuild.fromSnapshot(snapshot.json, snapshot.record);
+  }
+  rebuild.apply(records);
+  return rebuild.finish(started, now);
+}
+
 /** A state being rebuilt: from a snapshot (or the initial state), then journal records. */
 class Rebuild {
   seq = 0;

@@ -8,9 +8,11 @@ import type { Remote } from './remote.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
-/** What was downloaded, before it is written locally. */
+/** What was downloaded and verified, before it is written locally. */
 export interface Download {
   snapshot: SnapshotRecord | undefined;
+  /** The snapshot's JSON, verified against its hash, not parsed yet. */
+  snapshotJson: string | undefined;
   records: JournalRecord[];
   report: HydrationReport;
 }
@@ -35,6 +37,7 @@ export async function download(remote: Remote, def: AnyDefinition, now: () => nu
   const damaged: HydrationReport['damaged'] = [];
   let bytes = 0;
   let snapshot: SnapshotRecord | undefined;
+  let snapshotJson: string | undefined;
 
   const snapshotKeys = (await remote.list('snap/', {}, signal)).filter((key) => !Number.isNaN(seqOfKey(key)));
   for (const key of snapshotKeys.reverse()) {
@@ -42,7 +45,7 @@ export async function download(remote: Remote, def: AnyDefinition, now: () => nu
     if (!object) continue; // deleted since the listing
     bytes += object.length;
     try {
-      snapshot = (await readSnapshotObject(object, key, def.name)).record;
+      ({ record: snapshot, json: snapshotJson } = await readSnapshotObject(object, key, def.name));
       break;
     } catch (error) {
       damaged.push({ key, reason: (error as Error).message });
@@ -95,18 +98,36 @@ export async function download(remote: Remote, def: AnyDefinition, now: () => nu
     });
   }
   const report: HydrationReport = { snapshotSeq: snapshot?.seq ?? 0, seq, segments, bytes, ms: now() - started, damaged };
-  return { snapshot, records, report };
+  return { snapshot, snapshotJson, records, report };
 }
+
+/** Most commits in one journal record written by a hydration: records, not bytes, are what IndexedDB charges for. */
+const COMMITS_PER_RECORD = 10_000;
 
 /**
  * Writes a download into an empty database in one transaction, with the
- * uploader's cursor: the remote holds all of it, so none of it is uploaded again.
+ * uploader's cursor: the remote holds all of it, so none of it is uploaded
+ * again. Consecutive records of one version are packed into larger ones
+ * (the remote keeps its own boundaries; locally only snapshot seqs must be
+ * record boundaries, and the snapshot comes before every record).
  */
 export async function writeDownload(db: Database, target: string, { snapshot, records, report }: Download): Promise<void> {
   const tx = db.transaction(['journal', 'snapshots', 'remote'], 'readwrite', { durability: 'strict' });
-  const writes: Promise<unknown>[] = records.map((record) => tx.objectStore('journal').add(record));
+  const writes: Promise<unknown>[] = pack(records).map((record) => tx.objectStore('journal').add(record));
   if (snapshot) writes.push(tx.objectStore('snapshots').add(snapshot));
   writes.push(tx.objectStore('remote').put({ target, through: report.seq, snapshotSeq: report.snapshotSeq }, 'upload'));
   await Promise.all([...writes, tx.done]);
 }
 
+function pack(records: readonly JournalRecord[]): JournalRecord[] {
+  const packed: JournalRecord[] = [];
+  for (const record of records) {
+    const last = packed[packed.length - 1];
+    if (last && last.version === record.version && last.commits.length + record.commits.length <= COMMITS_PER_RECORD) {
+      packed[packed.length - 1] = { ...last, last: record.last, commits: [...last.commits, ...record.commits] };
+    } else {
+      packed.push(record);
+    }
+  }
+  return packed;
+}

@@ -13,9 +13,11 @@ export async function readCursor(db: Database, target: string): Promise<UploadCu
  * Keeps the cursor. The transaction also spans `journal`, so it never runs
  * beside a commit: Chromium can wipe a database when a crash leaves two
  * readwrite transactions on different stores open (see the reliability notes).
+ * Relaxed: a cursor lost to a power cut only means an object is found already
+ * uploaded next time, which the uploader recognises.
  */
 export async function writeCursor(db: Database, cursor: UploadCursor): Promise<void> {
-  const tx = db.transaction(['journal', 'remote'], 'readwrite', { durability: 'strict' });
+  const tx = db.transaction(['journal', 'remote'], 'readwrite', { durability: 'relaxed' });
   await Promise.all([tx.objectStore('remote').put(cursor, KEY), tx.done]);
 }
 

@@ -73,11 +73,15 @@ export class Uploader {
     globalThis.addEventListener?.('offline', this.onOffline);
   }
 
-  /** Reads the cursor and uploads whatever earlier sessions left. */
+  /**
+   * Reads the cursor; whatever earlier sessions left goes up `uploadDelayMs`
+   * later (at once if someone waits for it), so the upload does not compete
+   * with the page's first render.
+   */
   async start(): Promise<void> {
     this.uploadedSeq = (await readCursor(this.host.db, this.remote.target)).through;
     this.setStatus();
-    this.schedule(0);
+    this.schedule(this.policy.uploadDelayMs);
   }
 
   get status(): RemoteStatus {
