@@ -35,70 +35,94 @@ export async function isEmpty(db: Database): Promise<boolean> {
 export async function download(remote: Remote, def: AnyDefinition, now: () => number, signal?: AbortSignal): Promise<Download | undefined> {
   const started = now();
   const damaged: HydrationReport['damaged'] = [];
-  let bytes = 0;
-  let snapshot: SnapshotRecord | undefined;
-  let snapshotJson: string | undefined;
+  const valid = (keys: string[]) => keys.filter((key) => !Number.isNaN(seqOfKey(key)));
+  const [snapshotKeys, segmentKeys] = (await Promise.all([remote.list('snap/', {}, signal), remote.list('log/', {}, signal)])).map(valid) as [string[], string[]];
+  if (snapshotKeys.length === 0 && segmentKeys.length === 0) return undefined;
 
-  const snapshotKeys = (await remote.list('snap/', {}, signal)).filter((key) => !Number.isNaN(seqOfKey(key)));
-  for (const key of snapshotKeys.reverse()) {
-    const object = await remote.get(key, signal);
-    if (!object) continue; // deleted since the listing
-    bytes += object.length;
-    try {
-      ({ record: snapshot, json: snapshotJson } = await readSnapshotObject(object, key, def.name));
-      break;
-    } catch (error) {
-      damaged.push({ key, reason: (error as Error).message });
+  // From the newest snapshot down (and last from seq 0): the snapshot and the
+  // segments after it are fetched together, a few at a time.
+  for (const key of [...snapshotKeys.reverse(), undefined]) {
+    const base = key === undefined ? 0 : seqOfKey(key);
+    const after = segmentKeys.filter((k) => seqOfKey(k) > base);
+    const [snapshotObject, ...segmentObjects] = await inParallel([key, ...after], DOWNLOADS_AT_ONCE, (k) => (k === undefined ? undefined : remote.get(k, signal)));
+    let snapshot: { record: SnapshotRecord; json: string } | undefined;
+    if (key !== undefined) {
+      if (!snapshotObject) continue; // deleted since the listing
+      try {
+        snapshot = await readSnapshotObject(snapshotObject, key, def.name);
+      } catch (error) {
+        damaged.push({ key, reason: (error as Error).message });
+        continue;
+      }
+    } else if (damaged.length > 0 && after[0] !== segmentKey(1)) {
+      throw new TidemarkError(
+        'DATA_DAMAGED',
+        `Every remote snapshot of store "${def.name}" at ${remote.target} is damaged or not this store's ` +
+          `(${damaged.map((d) => `${d.key}: ${d.reason}`).join('; ')}), and the log does not reach back to seq 1.`,
+        { details: { damaged } },
+      );
     }
+    const { records, seq, bytes } = await chain(remote, def, base, after, segmentObjects);
+    const downloaded = (snapshotObject?.length ?? 0) + bytes;
+    const report: HydrationReport = { snapshotSeq: base, seq, segments: after.length, bytes: downloaded, ms: now() - started, damaged };
+    return { snapshot: snapshot?.record, snapshotJson: snapshot?.json, records, report };
   }
+  return undefined; // unreachable: the last candidate (seq 0) always returns or throws
+}
 
+/** Segments fetched at once during a hydration. */
+const DOWNLOADS_AT_ONCE = 4;
+
+/** The segments after `base`, verified and gapless; a hole or a damaged one throws. */
+async function chain(
+  remote: Remote,
+  def: AnyDefinition,
+  base: number,
+  keys: readonly string[],
+  objects: ReadonlyArray<Uint8Array | undefined>,
+): Promise<{ records: JournalRecord[]; seq: number; bytes: number }> {
   const records: JournalRecord[] = [];
-  let seq = snapshot?.seq ?? 0;
-  let segments = 0;
-  for (;;) {
-    const key = segmentKey(seq + 1);
-    const object = await remote.get(key, signal);
-    if (!object) break;
+  let seq = base;
+  let bytes = 0;
+  for (const [i, key] of keys.entries()) {
+    const object = objects[i];
+    if (key !== segmentKey(seq + 1) || !object) {
+      throw new TidemarkError(
+        'JOURNAL_GAP',
+        `The remote log of store "${def.name}" at ${remote.target} jumps from seq ${seq} to ${key}: ${segmentKey(seq + 1)} is missing ` +
+          'and no snapshot covers it, so the state cannot be rebuilt exactly.',
+        { details: { after: seq, found: seqOfKey(key) } },
+      );
+    }
     bytes += object.length;
     try {
       const segment = await readSegmentObject(object, key, def.name);
       records.push(...segment.records);
       seq = segment.header.last;
-      segments++;
     } catch (error) {
       throw new TidemarkError(
         'DATA_DAMAGED',
         `The remote segment ${remote.target}${key} is damaged (${(error as Error).message}), so the commits after seq ${seq} cannot be restored. ` +
-          'Restore that object from the bucket\'s versioning, if enabled, or hydrate on a device that still has them.',
+          "Restore that object from the bucket's versioning, if enabled, or hydrate on a device that still has them.",
         { details: { key } },
       );
     }
   }
+  return { records, seq, bytes };
+}
 
-  if (!snapshot && damaged.length > 0 && records.length === 0) {
-    throw new TidemarkError(
-      'DATA_DAMAGED',
-      `Every remote snapshot of store "${def.name}" at ${remote.target} is damaged or not this store's ` +
-        `(${damaged.map((d) => `${d.key}: ${d.reason}`).join('; ')}), and the log does not reach back to seq 1.`,
-      { details: { damaged } },
-    );
-  }
-  const later = await remote.list('log/', { startAfter: segmentKey(seq + 1), limit: 1 }, signal);
-  if (later.length > 0) {
-    throw new TidemarkError(
-      'JOURNAL_GAP',
-      `The remote log of store "${def.name}" at ${remote.target} jumps from seq ${seq} to ${later[0]}: log/…${seq + 1} is missing and no snapshot covers it, so the state cannot be rebuilt exactly.`,
-      { details: { after: seq, found: seqOfKey(later[0]!) } },
-    );
-  }
-  if (!snapshot && records.length === 0) return undefined;
-  if (!snapshot && records[0]!.seq !== 1) {
-    throw new TidemarkError('JOURNAL_GAP', `The remote log of store "${def.name}" starts at seq ${records[0]!.seq} and no remote snapshot covers the commits before it.`, {
-      details: { after: 0, found: records[0]!.seq },
-    });
-  }
-  const report: HydrationReport = { snapshotSeq: snapshot?.seq ?? 0, seq, segments, bytes, ms: now() - started, damaged };
-  return { snapshot, snapshotJson, records, report };
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R> | R): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** Most commits in one journal record written by a hydration: records, not bytes, are what IndexedDB charges for. */

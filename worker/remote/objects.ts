@@ -1,6 +1,7 @@
 import { strFromU8, strToU8 } from 'fflate';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
-import { canGunzipNatively, encodeJson, verifyState, verifyStateNatively } from '../snapshot-codec.js';
+import { hashAsciiBytes, hashText } from '../../src/hash.js';
+import { canGunzipNatively, encodeJson, verifyState, verifyStateNatively, type EncodedState } from '../snapshot-codec.js';
 
 // The objects tidemark writes to a remote, under the store's prefix:
 //   snap/<seq, 20 digits>   the state after commit seq: the local snapshot's gzip JSON
@@ -55,7 +56,7 @@ export function snapshotObject(store: string, record: SnapshotRecord): Uint8Arra
 
 /** Whole journal records as one segment object. */
 export async function segmentObject(store: string, records: readonly JournalRecord[], json?: string): Promise<Uint8Array> {
-  const encoded = await encodeJson(json ?? JSON.stringify(records));
+  const encoded = await gzipJson(json ?? JSON.stringify(records));
   const header: SegmentHeader = {
     type: 'segment',
     format: REMOTE_FORMAT,
@@ -100,6 +101,19 @@ export async function readSegmentObject(bytes: Uint8Array, key: string, store: s
   }
   if (seq !== header.last || records.length !== header.records) throw new Error(`its records end at seq ${seq}, not ${header.last}`);
   return { header, records };
+}
+
+/**
+ * JSON gzipped by the platform (CompressionStream) where there is one: native
+ * code, off the worker's thread and as fast from the first call, where fflate
+ * runs slowly until its code is compiled. Else encodeJson (fflate).
+ */
+async function gzipJson(json: string): Promise<EncodedState> {
+  if (typeof CompressionStream !== 'function') return encodeJson(json);
+  const raw = strToU8(json);
+  const stream = new Blob([raw]).stream().pipeThrough(new CompressionStream('gzip'));
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  return { bytes, rawBytes: raw.length, hash: hashAsciiBytes(raw) ?? hashText(json) };
 }
 
 function verify(payload: Uint8Array, hash: string): Promise<string> | string {
