@@ -217,6 +217,7 @@ export async function connectStore<S, R extends Reducers<S>>(
     },
     // This page's commits must be durable first: the worker uploads what it has.
     whenUploaded: () => whenSaved().then(() => remote.whenUploaded()),
+    restoreFromRemote: (restoreOptions = {}) => whenSaved().then(() => remote.restoreFromRemote(restoreOptions)),
     get loadReport(): LoadReport {
       return hello.report;
     },

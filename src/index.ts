@@ -26,6 +26,8 @@ export type {
   HydrationReport,
   LoadReport,
   RemoteStatus,
+  RestoreOptions,
+  RestoreResult,
   SnapshotInfo,
   SnapshotKind,
   StoreStats,

@@ -1,6 +1,6 @@
 import type { AnyEvent } from './apply-events.js';
 import type { WireError } from './error-transfer.js';
-import type { CommitOptions, CommitRecord, LoadReport, RemoteStatus, SnapshotInfo, StoreStats } from './types.js';
+import type { CommitOptions, CommitRecord, LoadReport, RemoteStatus, RestoreOptions, RestoreResult, SnapshotInfo, StoreStats } from './types.js';
 
 /**
  * Bumped whenever WorkerApi or WorkerChange changes shape. The page sends it
@@ -66,6 +66,8 @@ export interface WorkerApi {
   state(): Promise<{ seq: number; stateJson: string }>;
   /** Resolves once the remote holds every commit durable so far (see Engine.whenUploaded). */
   whenUploaded(): Promise<void>;
+  /** Replaces the device's data with the remote's newest state (see Engine.restoreFromRemote). */
+  restoreFromRemote(options: RestoreOptions): Promise<RestoreResult>;
   /** Stops listening to the given client's port. The engine stays open for other pages. */
   goodbye(clientId: string): Promise<void>;
 }

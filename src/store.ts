@@ -1,4 +1,4 @@
-import type { CommitOptions, CommitResult, LoadReport, RemoteStatus, SnapshotInfo, StoreStats } from './types.js';
+import type { CommitOptions, CommitResult, LoadReport, RemoteStatus, RestoreOptions, RestoreResult, SnapshotInfo, StoreStats } from './types.js';
 
 /**
  * A store, as `connectStore` (page, through the worker) and `openStore`
@@ -47,6 +47,14 @@ export interface Store<S, E> {
    * an error (and at once when the store has no remote).
    */
   whenUploaded(): Promise<void>;
+  /**
+   * Replaces this device's data with the newest state in the remote (a device
+   * whose history diverged, or whose data is not trusted). Downloads first:
+   * if that fails, nothing changes. Other tabs' stores close, as when the
+   * database is cleared. Rejects with `REMOTE_CONFLICT` when the device has
+   * commits the bucket lacks, unless `{ discardLocal: true }`.
+   */
+  restoreFromRemote(options?: RestoreOptions): Promise<RestoreResult>;
   /** How the state was rebuilt when the store opened. */
   readonly loadReport: LoadReport;
   /** Finishes pending commits, writes a last snapshot if needed, and closes. Later calls reject with `CLOSED`. */

@@ -129,3 +129,22 @@ export interface RemoteStatus {
   /** The last failure, or null once an upload succeeded after it. `retrying` says whether uploads go on by themselves. */
   lastError: { code: string; message: string; retrying: boolean } | null;
 }
+
+/** Options of `store.restoreFromRemote()`. */
+export interface RestoreOptions {
+  /**
+   * Restore even though this device has commits the bucket does not: they are
+   * discarded (and counted in the result).
+   * @default false
+   */
+  discardLocal?: boolean;
+}
+
+/** What `store.restoreFromRemote()` did. */
+export interface RestoreResult {
+  /** The seq the device is at now: the remote's newest. */
+  seq: number;
+  /** Commits this device had that the bucket did not, now gone (0 unless `discardLocal`). */
+  discarded: number;
+  report: HydrationReport;
+}

@@ -2,20 +2,19 @@ import { validateEvents } from '../src/apply-events.js';
 import type { Reducers, StoreDefinition } from '../src/define-store.js';
 import { TidemarkError } from '../src/errors.js';
 import { hashState } from '../src/hash.js';
-import type { CommitOptions, CommitRecord, CommitResult, HydrationReport, LoadReport, RemoteStatus, SnapshotInfo, SnapshotKind, StoreStats, StoredEvent } from '../src/types.js';
+import type { CommitOptions, CommitRecord, CommitResult, LoadReport, RemoteStatus, RestoreOptions, RestoreResult, SnapshotInfo, SnapshotKind, StoreStats, StoredEvent } from '../src/types.js';
 import { msUntilCheckpoint } from './checkpoint-policy.js';
 import { openDatabase, type Database } from './database.js';
 import { FellBehind, writeBatch } from './journal.js';
-import { loadState, rebuildState, type LoadedState } from './load.js';
+import { loadState, type LoadedState } from './load.js';
 import type { SnapshotRecord } from './records.js';
 import { encodeState } from './snapshot-codec.js';
 import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
 import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
 import { toTidemarkError } from './storage-errors.js';
-import { download, isEmpty, writeDownload } from './remote/hydrate.js';
-import { RemoteFault, type Remote } from './remote/remote.js';
-import { toRemoteError } from './remote/remote-error.js';
+import { hydrateIfEmpty, restoreFromRemote } from './remote/hydrate.js';
+import type { Remote } from './remote/remote.js';
 import { Uploader } from './remote/uploader.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
@@ -101,11 +100,11 @@ export class Engine {
   private commitCount = 0;
   private readonly listeners = new Set<(change: EngineChange) => void>();
   private readonly tabs: TabChannel | undefined;
-  private readonly uploader: Uploader | undefined;
+  private uploader: Uploader | undefined;
 
   private constructor(
     readonly def: AnyDefinition,
-    private readonly db: Database,
+    private db: Database,
     loaded: LoadedState,
     private readonly options: EngineOptions,
     private readonly now: () => number,
@@ -117,16 +116,19 @@ export class Engine {
     if ((options.broadcast ?? true) && typeof BroadcastChannel === 'function') {
       this.tabs = new TabChannel(def.name, (seq) => seq > this.seq && this.catchUp());
     }
-    if (options.remote) {
-      this.uploader = new Uploader(options.remote, {
-        db,
-        storeName: def.name,
-        seq: () => this.seq,
-        checkpoint: () => this.checkpoint('periodic'),
-        now,
-        onStatus: (status) => this.emit({ type: 'remote', status }),
-      });
-    }
+    this.uploader = this.newUploader();
+  }
+
+  private newUploader(): Uploader | undefined {
+    if (!this.options.remote) return undefined;
+    return new Uploader(this.options.remote, {
+      db: this.db,
+      storeName: this.def.name,
+      seq: () => this.seq,
+      checkpoint: () => this.checkpoint('periodic'),
+      now: this.now,
+      onStatus: (status) => this.emit({ type: 'remote', status }),
+    });
   }
 
   /** Opens the database and rebuilds the state. */
@@ -389,14 +391,59 @@ export class Engine {
   }
 
   /**
+   * Replaces this device's data with the newest state in the remote: for a
+   * device whose history diverged from the bucket (REMOTE_CONFLICT) or whose
+   * data is not trusted. Downloads first (nothing changes if that fails),
+   * then deletes and rewrites the database: other tabs' stores close, as
+   * when the database is cleared. Commits queued meanwhile are written after.
+   *
+   * @throws TidemarkError `REMOTE_CONFLICT` when this device has commits the
+   * bucket lacks and `discardLocal` is not set; the download's errors.
+   */
+  restoreFromRemote(options: RestoreOptions = {}): Promise<RestoreResult> {
+    const remote = this.options.remote;
+    if (!remote || !this.uploader) return Promise.reject(this.noRemote());
+    if (this.closedBecause || this.closing) return Promise.reject(this.closedError());
+    const uploader = this.uploader;
+    const run = (async () => {
+      await this.writing;
+      const restored = await restoreFromRemote(
+        { db: this.db, def: this.def, remote, indexedDB: this.options.indexedDB ?? globalThis.indexedDB, now: this.now },
+        { seq: this.seq, uploadedSeq: uploader.status.uploadedSeq },
+        options,
+        () => uploader.stop(this.closedError()),
+        () => this.closeForVersionChange(),
+      );
+      this.db = restored.db;
+      this.confirmed.adopt(restored.loaded);
+      this.report = restored.loaded.report;
+      this.eventsTotal = this.eventsAtSnapshot = 0;
+      this.lastSnapshotAt = restored.loaded.snapshotAt ?? this.now();
+      this.emit({ type: 'reset', seq: this.seq, state: this.state });
+      this.uploader = this.newUploader();
+      await this.uploader?.start();
+      this.tabs?.announce(this.seq);
+      return restored.result;
+    })();
+    // Commits wait behind the restore, as behind a write.
+    this.writing = run.then(() => {}, () => {}).finally(() => {
+      this.writing = null;
+      this.pump();
+    });
+    return run;
+  }
+
+  private noRemote(): TidemarkError {
+    return new TidemarkError('REMOTE_FAILED', `Store "${this.def.name}" has no remote: pass one to serveStore/openStore ({ remote: s3Remote({...}) }).`);
+  }
+
+  /**
    * Resolves once the remote holds every commit durable so far. Rejects with
    * `REMOTE_DENIED` / `REMOTE_FAILED` / `REMOTE_CONFLICT` when uploads stop on
    * an error, and at once without a remote (`REMOTE_FAILED`).
    */
   whenUploaded(): Promise<void> {
-    if (!this.uploader) {
-      return Promise.reject(new TidemarkError('REMOTE_FAILED', `Store "${this.def.name}" has no remote: pass one to serveStore/openStore ({ remote: s3Remote({...}) }).`));
-    }
+    if (!this.uploader) return Promise.reject(this.noRemote());
     return this.uploader.whenUploaded(this.seq);
   }
 
@@ -439,30 +486,5 @@ export class Engine {
       'CLOSED',
       `Store "${this.def.name}" is closed (${this.closedBecause ?? 'closing'}). Open it again to keep writing.`,
     );
-  }
-}
-
-/**
- * A new device (or a cleared or wiped database) starts from the remote: the
- * download is written to IndexedDB while the state is rebuilt from it in
- * memory. Offline, it opens empty: the uploader then refuses to mix its
- * commits with the remote's history (REMOTE_CONFLICT) instead of losing either.
- */
-async function hydrateIfEmpty(db: Database, def: AnyDefinition, remote: Remote, now: () => number): Promise<LoadedState | undefined> {
-  if (!(await isEmpty(db))) return undefined;
-  const started = now();
-  try {
-    const downloaded = await download(remote, def, now);
-    if (!downloaded) return undefined;
-    const writing = writeDownload(db, remote.target, downloaded);
-    writing.catch(() => {}); // awaited below; the rebuild may throw first
-    const { snapshot, snapshotJson } = downloaded;
-    const loaded = rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now);
-    await writing;
-    loaded.report = { ...loaded.report, source: 'remote', remote: downloaded.report };
-    return loaded;
-  } catch (error) {
-    if (error instanceof RemoteFault && error.kind === 'transient') return undefined;
-    throw toRemoteError(error, `download store "${def.name}" from ${remote.target}`);
   }
 }

@@ -44,6 +44,7 @@ export async function openStore<S, R extends Reducers<S>>(
       return engine.remoteStatus;
     },
     whenUploaded: () => engine.whenSaved().then(() => engine.whenUploaded()),
+    restoreFromRemote: (restoreOptions = {}) => engine.restoreFromRemote(restoreOptions),
     get loadReport() {
       return engine.loadReport;
     },

@@ -83,6 +83,9 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
     async whenUploaded() {
       return (await opening).whenUploaded();
     },
+    async restoreFromRemote(restoreOptions) {
+      return (await opening).restoreFromRemote(restoreOptions);
+    },
     async catchUp() {
       (await opening).catchUp();
     },

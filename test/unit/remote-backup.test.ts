@@ -233,4 +233,50 @@ describe('remote backup (in-memory remote)', () => {
     await expect(readSnapshotObject(remote.objects.get(key)!, key, 'another-store')).rejects.toThrow(/not snapshot/);
     await store.close();
   });
+
+  test('restoreFromRemote replaces a diverged device with the bucket\'s state, and refuses to drop local commits unless asked', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const laptop = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    for (let i = 0; i < 4; i++) await laptop.commit({ type: 'added', id: `l${i}`, text: 'laptop' });
+    await laptop.whenUploaded();
+    // A phone that started offline on an empty database made a history of its own.
+    let reachable = false;
+    const idb = freshIndexedDB();
+    const phone = await open(todoStore(), idb, { remote: memoryRemote({ ...fast, objects, faults: () => (reachable ? undefined : 'drop') }) });
+    await phone.commit({ type: 'added', id: 'p', text: 'phone' });
+    reachable = true;
+    expect((await rejection(phone.whenUploaded())).code).toBe('REMOTE_CONFLICT');
+
+    const refused = await rejection(phone.restoreFromRemote());
+    expect(refused.code).toBe('REMOTE_CONFLICT');
+    expect(refused.details).toMatchObject({ unuploaded: 1 });
+    expect(Object.keys(phone.getState().items)).toEqual(['p']); // nothing changed
+
+    const result = await phone.restoreFromRemote({ discardLocal: true });
+    expect(result).toMatchObject({ seq: 4, discarded: 1 });
+    expect(hashState(phone.getState())).toBe(hashState(laptop.getState()));
+    expect(phone.remote).toMatchObject({ status: 'idle', uploadedSeq: 4, lastError: null });
+    // The phone goes on from the bucket's history: its next commit uploads.
+    expect(await phone.commit({ type: 'added', id: 'p2', text: 'phone again' })).toEqual({ seq: 5 });
+    await phone.whenUploaded();
+    await phone.close();
+    const reopened = await open(todoStore(), idb);
+    expect(Object.keys(reopened.getState().items)).toEqual(['l0', 'l1', 'l2', 'l3', 'p2']);
+    await Promise.all([laptop.close(), reopened.close()]);
+  });
+
+  test('restoreFromRemote changes nothing when the download fails', async () => {
+    let reachable = true;
+    const remote = memoryRemote({ ...fast, faults: () => (reachable ? undefined : 'unavailable') });
+    const store = await open(todoStore(), freshIndexedDB(), { remote });
+    await store.commit({ type: 'incremented', by: 2 });
+    await store.whenUploaded();
+    reachable = false;
+    const error = await rejection(store.restoreFromRemote());
+    expect(error.code).toBe('REMOTE_FAILED');
+    expect(store.getState().count).toBe(2);
+    expect(await store.commit({ type: 'incremented', by: 1 })).toEqual({ seq: 2 });
+    await store.close();
+  });
 });
+

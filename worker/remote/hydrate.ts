@@ -1,7 +1,10 @@
 import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import { TidemarkError } from '../../src/errors.js';
-import type { HydrationReport } from '../../src/types.js';
-import type { Database } from '../database.js';
+import type { HydrationReport, RestoreOptions, RestoreResult } from '../../src/types.js';
+import { openDatabase, type Database } from '../database.js';
+import { rebuildState, type LoadedState } from '../load.js';
+import { RemoteFault } from './remote.js';
+import { toRemoteError } from './remote-error.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
 import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey } from './objects.js';
 import type { Remote } from './remote.js';
@@ -154,4 +157,80 @@ function pack(records: readonly JournalRecord[]): JournalRecord[] {
     }
   }
   return packed;
+}
+
+/**
+ * A new device (or a cleared or wiped database) starts from the remote: the
+ * download is written to IndexedDB while the state is rebuilt from it in
+ * memory. Offline, it opens empty: the uploader then refuses to mix its
+ * commits with the remote's history (REMOTE_CONFLICT) instead of losing either.
+ */
+export async function hydrateIfEmpty(db: Database, def: AnyDefinition, remote: Remote, now: () => number): Promise<LoadedState | undefined> {
+  if (!(await isEmpty(db))) return undefined;
+  const started = now();
+  try {
+    const downloaded = await download(remote, def, now);
+    if (!downloaded) return undefined;
+    const writing = writeDownload(db, remote.target, downloaded);
+    writing.catch(() => {}); // awaited below; the rebuild may throw first
+    const { snapshot, snapshotJson } = downloaded;
+    const loaded = rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now);
+    await writing;
+    loaded.report = { ...loaded.report, source: 'remote', remote: downloaded.report };
+    return loaded;
+  } catch (error) {
+    if (error instanceof RemoteFault && error.kind === 'transient') return undefined;
+    throw toRemoteError(error, `download store "${def.name}" from ${remote.target}`);
+  }
+}
+
+/**
+ * Downloads the remote's newest state, then deletes the store's database
+ * and writes it anew from the download. `stopUploads` runs before anything
+ * changes; `onVersionChange` is the new connection's handler.
+ */
+export async function restoreFromRemote(
+  store: { db: Database; def: AnyDefinition; remote: Remote; indexedDB: IDBFactory; now: () => number },
+  device: { seq: number; uploadedSeq: number },
+  options: RestoreOptions,
+  stopUploads: () => void,
+  onVersionChange: () => void,
+): Promise<{ db: Database; loaded: LoadedState; result: RestoreResult }> {
+  const { db, def, remote, indexedDB, now } = store;
+  const started = now();
+  const unuploaded = device.seq - device.uploadedSeq;
+  if (unuploaded > 0 && !options.discardLocal) {
+    throw new TidemarkError(
+      'REMOTE_CONFLICT',
+      `This device has ${unuploaded} commits (seq ${device.uploadedSeq + 1}–${device.seq}) that ${remote.target} does not; ` +
+        'restoring from it would discard them. Pass { discardLocal: true } to restore anyway.',
+      { details: { unuploaded } },
+    );
+  }
+  let downloaded: Download | undefined;
+  try {
+    downloaded = await download(remote, def, now);
+  } catch (error) {
+    throw toRemoteError(error, `download store "${def.name}" from ${remote.target}`);
+  }
+  if (!downloaded) throw new TidemarkError('REMOTE_FAILED', `${remote.target} holds nothing for store "${def.name}" to restore from.`);
+  stopUploads();
+  db.close();
+  await deleteDatabase(indexedDB, def.name);
+  const fresh = await openDatabase(def.name, indexedDB, onVersionChange);
+  await writeDownload(fresh, remote.target, downloaded);
+  const { snapshot, snapshotJson } = downloaded;
+  const loaded = rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now);
+  loaded.report = { ...loaded.report, source: 'remote', remote: downloaded.report };
+  const discarded = Math.max(0, device.seq - device.uploadedSeq);
+  return { db: fresh, loaded, result: { seq: downloaded.report.seq, discarded, report: downloaded.report } };
+}
+
+/** Deletes a database; other connections are told (versionchange) and close. */
+function deleteDatabase(indexedDB: IDBFactory, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+  });
 }
