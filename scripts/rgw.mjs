@@ -88,7 +88,8 @@ export function ensureCeph() {
     throw new Error(`Ceph RGW is not in ${cacheDir()} and there is no apt-get to fetch it: the remote tests need Debian's ${PACKAGES.join(', ')}.`);
   }
   if (process.getuid?.() !== 0) {
-    throw new Error(`Ceph RGW is not in ${cacheDir()}. Install it as root: sudo node scripts/rgw.mjs ensure`);
+    // Name the folder: sudo would otherwise pick root's home, not this user's cache.
+    throw new Error(`Ceph RGW is not in ${cacheDir()}. Install it there as root: sudo TIDEMARK_CEPH_DIR=${cacheDir()} node scripts/rgw.mjs ensure`);
   }
   // The package lists are often missing on a fresh image: update only if the first try fails.
   let packages = missingPackages();
