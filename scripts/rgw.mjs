@@ -88,7 +88,8 @@ export function ensureCeph() {
     throw new Error(`Ceph RGW is not in ${cacheDir()} and there is no apt-get to fetch it: the remote tests need Debian's ${PACKAGES.join(', ')}.`);
   }
   if (process.getuid?.() !== 0) {
-    throw new Error(`Ceph RGW is not in ${cacheDir()}. Install it as root: sudo node scripts/rgw.mjs ensure`);
+    // Name the folder: sudo would otherwise pick root's home, not this user's cache.
+    throw new Error(`Ceph RGW is not in ${cacheDir()}. Install it there as root: sudo TIDEMARK_CEPH_DIR=${cacheDir()} node scripts/rgw.mjs ensure`);
   }
   // The package lists are often missing on a fresh image: update only if the first try fails.
   let packages = missingPackages();
@@ -175,7 +176,7 @@ osd objectstore = memstore
 osd class dir = ${ceph.lib}/rados-classes
 osd class load list = *
 osd class default list = *
-# The OSD's own crush update at start can race its first monmap and fail with
+# The OSD's own crush update at start can race its first monmap and die with
 # "wrong fsid" (EPERM); osd.0 is placed in the crush map before it starts instead.
 osd crush update on start = false
 osd class update on start = false
@@ -299,17 +300,33 @@ export async function startRgw(options = {}) {
     throw new Error(`Starting Ceph RGW failed: ${why}${tail}`);
   };
 
+  // A client that talks to the monitor before it has the monmap sends a zero fsid, and the monitor
+  // refuses the command with EPERM "wrong fsid" (this is also what fails the OSD's first start in
+  // Ceph's own micro-osd.sh). It passes a moment later, so `ceph` commands are retried; they are idempotent.
+  const cephCommand = async (args) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await tool('ceph', args);
+      } catch (error) {
+        if (attempt === 5) throw error;
+        await sleep(300);
+      }
+    }
+  };
+  const osdUuid = crypto.randomUUID();
+
   try {
     await tool('ceph-mon', ['--id', 'a', '--mkfs', '--keyring', '/dev/null']);
     fs.writeFileSync(path.join(dir, 'mon', 'keyring'), '');
     daemon('ceph-mon', ['--id', 'a'], 'mon.a');
-    await tool('ceph', ['osd', 'create']);
-    await tool('ceph', ['osd', 'crush', 'add', 'osd.0', '1', 'root=default']);
-    await tool('ceph-osd', ['--id', '0', '--mkfs']);
+    // With its uuid, `osd create` answers the same id when repeated.
+    await cephCommand(['osd', 'create', osdUuid, '0']);
+    await cephCommand(['osd', 'crush', 'add', 'osd.0', '1', 'root=default']);
+    await tool('ceph-osd', ['--id', '0', '--mkfs', '--osd-uuid', osdUuid]);
   } catch (error) {
     return fail(error.message, 'mon.a.log');
   }
-  // The first OSD start sometimes dies at once ("wrong fsid"); a second one works, as in Ceph's own micro-osd.sh.
+  // An OSD that dies at start (the "wrong fsid" race above, if its crush update ran) is started again, as micro-osd.sh does.
   let osdUp = false;
   for (let attempt = 1; attempt <= 3 && !osdUp; attempt++) {
     const osd = daemon('ceph-osd', ['--id', '0'], 'osd.0');
