@@ -9,6 +9,7 @@ export default defineConfig(({ mode }) => ({
   resolve: {
     alias: {
       'tidemark/worker': here('./worker/index.ts'),
+      'tidemark/react': here('./src/react.ts'),
       tidemark: here('./src/index.ts'),
     },
   },
@@ -18,10 +19,10 @@ export default defineConfig(({ mode }) => ({
       ? {
           outDir: 'dist',
           lib: {
-            entry: { tidemark: here('./src/index.ts'), worker: here('./worker/index.ts') },
+            entry: { tidemark: here('./src/index.ts'), worker: here('./worker/index.ts'), react: here('./src/react.ts') },
             formats: ['es'],
           },
-          rolldownOptions: { external: ['idb', 'comlink', 'fflate'] },
+          rolldownOptions: { external: ['idb', 'comlink', 'fflate', 'react'] },
         }
       : { outDir: 'dist-demo' },
   test: {

@@ -1,3 +1,4 @@
+import type { Subscribe } from './listeners.js';
 import type { CommitOptions, CommitResult, LoadReport, SnapshotInfo, StoreStats } from './types.js';
 
 /**
@@ -8,10 +9,13 @@ export interface Store<S, E> {
   /** The current state, synchronously. On the page it includes commits not yet durable (optimistic). */
   getState(): S;
   /**
-   * Calls `listener` after every change of the state or of `pendingCommits`.
-   * @returns the function that unsubscribes it
+   * `subscribe(listener)` calls `listener(state, previous)` after every change
+   * of the state or of `pendingCommits`. `subscribe(selector, listener, isEqual?)`
+   * calls `listener(slice, previousSlice)` only when `selector(state)` changes
+   * (`Object.is` unless `isEqual` says otherwise). Both return the function
+   * that unsubscribes.
    */
-  subscribe(listener: (state: S, previous: S) => void): () => void;
+  readonly subscribe: Subscribe<S>;
   /**
    * Applies the events, in order, as one atomic commit and appends it to the
    * journal. Resolves with its seq once durable; rejects with a TidemarkError
