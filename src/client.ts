@@ -32,18 +32,7 @@ export interface ConnectOptions {
 }
 
 /** The store on the page: a synchronous, optimistic mirror of the worker's state. */
-export interface ClientStore<S, E> extends Store<S, E> {
-  /** The seq of the newest durable commit this page knows of. */
-  readonly confirmedSeq: number;
-  /** The state without this page's pending commits. */
-  getConfirmedState(): S;
-  /**
-   * Why the store stopped, or null while it works: `close()` was called, the
-   * worker failed, or it closed the database (e.g. another tab deletes it).
-   * Listeners are called when it changes.
-   */
-  readonly closedReason: string | null;
-}
+export interface ClientStore<S, E> extends Store<S, E> {}
 
 /** The client store type of a store definition: `ClientStoreOf<typeof todos>`. */
 export type ClientStoreOf<D> = D extends StoreDefinition<infer S, infer R> ? ClientStore<S, EventOf<R>> : never;

@@ -39,6 +39,16 @@ export interface Store<S, E> {
   readonly pendingCommits: number;
   /** Resolves once every commit made so far is durable (or rejected). */
   whenSaved(): Promise<void>;
+  /** The seq of the newest durable commit this store knows of. */
+  readonly confirmedSeq: number;
+  /** The state without pending commits (on the page; `openStore`'s state has none). */
+  getConfirmedState(): S;
+  /**
+   * Why the store stopped, or null while it works: `close()` was called, the
+   * worker failed, or the database was closed under it (e.g. another tab
+   * deletes it). Listeners are called when it changes.
+   */
+  readonly closedReason: string | null;
   /** How the state was rebuilt when the store opened. */
   readonly loadReport: LoadReport;
   /** Finishes pending commits, writes a last snapshot if needed, and closes. Later calls reject with `CLOSED`. */

@@ -29,6 +29,13 @@ export async function openStore<S, R extends Reducers<S>>(
 
   return {
     getState: () => engine.getState() as S,
+    getConfirmedState: () => engine.getState() as S,
+    get confirmedSeq() {
+      return engine.getSeq();
+    },
+    get closedReason() {
+      return engine.closedReason;
+    },
     subscribe: listeners.subscribe,
     commit: (...events) => engine.commit(events),
     commitWith: (commitOptions, ...events) => engine.commit(events, undefined, commitOptions),
