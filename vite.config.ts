@@ -18,6 +18,8 @@ export default defineConfig(({ mode }) => ({
     mode === 'lib'
       ? {
           outDir: 'dist',
+          // With the sources embedded, so an app's bundler maps stack traces back to tidemark's TypeScript.
+          sourcemap: true,
           lib: {
             entry: { tidemark: here('./src/index.ts'), worker: here('./worker/index.ts'), react: here('./src/react.ts') },
             formats: ['es'],
