@@ -1,35 +1,16 @@
 // Every ```ts and ```tsx block of README.md is a file of one small app, and
-// the app type-checks: a block whose first line is `// name.ts` is that file
-// (others import it by that name); any other block is a file of its own.
+// the app type-checks (see readme-snippets.ts for how blocks become files).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, test } from 'vitest';
+import { extractSnippets } from '../readme-snippets.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 // Inside the repo, so the snippets resolve react, vite and fake-indexeddb from its node_modules.
 const dir = path.join(repoRoot, 'node_modules/.cache/tidemark-readme');
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-interface Snippet {
-  file: string;
-  code: string;
-  /** 1-based line of the block's first line in README.md. */
-  line: number;
-}
-
-/** The README's TypeScript blocks, each with the file name it gives itself or a generated one. */
-function extractSnippets(markdown: string): Snippet[] {
-  const snippets: Snippet[] = [];
-  for (const match of markdown.matchAll(/^```(ts|tsx)\n([\s\S]*?)^```/gm)) {
-    const [, lang, code = ''] = match;
-    const named = /^\/\/ ([\w.-]+\.tsx?)\b/.exec(code);
-    const line = markdown.slice(0, match.index).split('\n').length + 1;
-    snippets.push({ file: named?.[1] ?? `readme-line-${line}.${lang}`, code, line });
-  }
-  return snippets;
-}
 
 /** Type-checks the files together, as the package's users would with a strict tsconfig. */
 function typeCheck(files: string[]): string[] {
