@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, expectTypeOf, test } from 'vitest';
-import { connectStore } from 'tidemark';
+import { connectStore, type ClientStoreOf, type StateOf } from 'tidemark';
 import { serveStore } from 'tidemark/worker';
-import type { useStore } from 'tidemark/react';
+import { useSaveStatus, useStore, type SaveStatus } from 'tidemark/react';
 import { freshIndexedDB, open, todoStore } from './fixtures.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -90,6 +90,18 @@ describe('the types of subscribe and useStore', () => {
     );
     // @ts-expect-error the equality function compares slices, not states
     store.subscribe((state) => state.count, () => {}, (a: { count: number }, b: { count: number }) => a === b);
-    expectTypeOf<ReturnType<typeof useStore<{ count: number }, string>>>().toEqualTypeOf<string>();
+  });
+
+  test('useStore gives the state or the selected slice, typed from the store, and useSaveStatus a SaveStatus', () => {
+    // Type-checked only: hooks run inside React components (see test/browser/react.test.ts).
+    const component = (store: ClientStoreOf<TodoDefinition>) => {
+      expectTypeOf(useStore(store)).toEqualTypeOf<StateOf<TodoDefinition>>();
+      expectTypeOf(useStore(store, (s) => s.count)).toEqualTypeOf<number>();
+      expectTypeOf(useStore(store, (s) => Object.keys(s.items), (a, b) => a.join() === b.join())).toEqualTypeOf<string[]>();
+      expectTypeOf(useSaveStatus(store)).toEqualTypeOf<SaveStatus>();
+      // @ts-expect-error the selector reads the store's state, which has no `missing`
+      useStore(store, (s) => s.missing);
+    };
+    expectTypeOf(component).toBeFunction();
   });
 });
