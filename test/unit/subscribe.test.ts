@@ -78,6 +78,17 @@ describe.each([
   });
 });
 
+describe('subscribe on the page store', () => {
+  test('tells listeners of a commit with pendingCommits already up, and again once it is durable', async () => {
+    const store = await onPage(todoStore());
+    const seen: Array<[number, number]> = [];
+    store.subscribe((state) => seen.push([state.count, store.pendingCommits]));
+    await store.commit({ type: 'incremented', by: 1 });
+    expect(seen[0]).toEqual([1, 1]); // the optimistic change, pending
+    expect(seen[seen.length - 1]).toEqual([1, 0]); // saved
+  });
+});
+
 describe('the types of subscribe and useStore', () => {
   test('the selector form infers the slice type from the selector', async () => {
     const store = await sameThread(todoStore());
