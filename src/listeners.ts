@@ -28,11 +28,7 @@ export class Listeners<S> {
 
   constructor(private readonly getState: () => S) {}
 
-  /** How many listeners are subscribed (tests count them to find leaks). */
-  get size(): number {
-    return this.set.size;
-  }
-
+  /** `store.subscribe`: a function of its own, so stores can hand it out as is. */
   readonly subscribe: Subscribe<S> = <T>(
     listenerOrSelector: StateListener<S> | ((state: S) => T),
     sliceListener?: SliceListener<T>,
@@ -63,6 +59,7 @@ export class Listeners<S> {
     for (const listener of this.set) listener(state, previous);
   }
 
+  /** Drops every listener (the store closed). */
   clear(): void {
     this.set.clear();
   }
