@@ -10,6 +10,7 @@ export default defineConfig(({ mode }) => ({
     alias: {
       'tidemark/worker': here('./worker/index.ts'),
       'tidemark/s3': here('./worker/remote/s3-remote.ts'),
+      'tidemark/react': here('./src/react.ts'),
       tidemark: here('./src/index.ts'),
     },
   },
@@ -18,11 +19,18 @@ export default defineConfig(({ mode }) => ({
     mode === 'lib'
       ? {
           outDir: 'dist',
+          // With the sources embedded, so an app's bundler maps stack traces back to tidemark's TypeScript.
+          sourcemap: true,
           lib: {
-            entry: { tidemark: here('./src/index.ts'), worker: here('./worker/index.ts'), s3: here('./worker/remote/s3-remote.ts') },
+            entry: {
+              tidemark: here('./src/index.ts'),
+              worker: here('./worker/index.ts'),
+              s3: here('./worker/remote/s3-remote.ts'),
+              react: here('./src/react.ts'),
+            },
             formats: ['es'],
           },
-          rolldownOptions: { external: ['idb', 'comlink', 'fflate', 'aws4fetch'] },
+          rolldownOptions: { external: ['idb', 'comlink', 'fflate', 'aws4fetch', 'react'] },
         }
       : { outDir: 'dist-demo' },
   test: {

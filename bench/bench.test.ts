@@ -32,7 +32,7 @@ describe('the benchmark', () => {
       'raw.tx-per-event.strict', 'raw.tx-per-event.relaxed', 'raw.records-per-tx', 'raw.packed-per-tx',
       'raw.latency.strict.p50', 'raw.latency.relaxed.p99', 'raw.getAll.records', 'raw.getAll.packed',
       'dexie.add-per-event', 'dexie.bulkAdd',
-      'persist.json.100', 'persist.object.1k', 'size.page', 'size.worker', 'raw.main-thread.add',
+      'persist.json.100', 'persist.object.1k', 'size.page', 'size.worker', 'size.react', 'raw.main-thread.add',
       ...TIDEMARK_ROWS,
     ]));
     expect(names.filter((name) => name.startsWith('decode.'))).toHaveLength(4);
@@ -51,6 +51,13 @@ describe('the benchmark', () => {
       if (row.name === 'tidemark.checkpoint.longtask' || row.name === 'tidemark.remote.main-thread') expect(row.value).toBeGreaterThanOrEqual(0);
       else expect(row.value, `${row.name}: ${row.note ?? ''}`).toBeGreaterThan(0);
       if (row.ref) expect(row.ratio, `${row.name} vs ${row.ref}: ${row.refProblem ?? ''}`).toBeGreaterThan(0);
+    }
+    // Every bundle has a budget, and the table says whether it is met.
+    const sizes = results.rows.filter((row) => row.group === 'size' && row.value != null);
+    expect(sizes.map((row) => row.name).sort()).toEqual(['size.page', 'size.react', 'size.worker']);
+    for (const row of sizes) {
+      expect(row.budgetMet, row.name).toBe((row.value ?? Infinity) <= (row.budget ?? 0));
+      expect(row.note, row.name).toMatch(row.budgetMet ? /^budget ≤ [\d.]+ KB: met;/ : /^budget ≤ [\d.]+ KB: missed by \d+ B;/);
     }
     // Every tidemark figure but the long task (target 0) and a size has a ref, so a ratio.
     const unrefed = results.rows.filter((row) => row.group === 'tidemark' && !row.ref).map((row) => row.name);

@@ -10,6 +10,10 @@ export interface ResultRow extends Row {
   speedup?: number;
   /** Why `ratio` is null. */
   refProblem?: string;
+  /** Size rows: the budget in bytes of min+gzip (KB = 1000 B). */
+  budget?: number;
+  /** Size rows: whether `value` is within `budget`. */
+  budgetMet?: boolean;
 }
 
 export interface RunMeta {
@@ -41,7 +45,7 @@ export interface RunOptions {
   only?: string[];
   /** Incognito context, IndexedDB in memory; default is an on-disk profile. */
   memory?: boolean;
-  /** Build the two entries and measure min+gzip. @default true */
+  /** Build the entries, measure min+gzip and check each against its budget. @default true */
   bundle?: boolean;
   log?: (line: string) => void;
 }

@@ -72,6 +72,7 @@ export function mountActions({ connection, inspector, log }: ActionsOptions): vo
   });
 
   onClick('action-clear', async () => {
+    if (!confirm('Delete every todo, the journal and the snapshots of this demo, in every tab?')) return;
     await connection.clearDatabase();
     log.add(`Database deleted; worker #${connection.session.number} started empty.`, 'warn');
   });

@@ -3,6 +3,7 @@ import { applyEvents, validateEvents, type AnyEvent } from './apply-events.js';
 import type { EventOf, Reducers, StoreDefinition } from './define-store.js';
 import { installErrorTransfer } from './error-transfer.js';
 import { TidemarkError } from './errors.js';
+import { Listeners } from './listeners.js';
 import { Mirror } from './mirror.js';
 import { Outbox } from './outbox.js';
 import { PROTOCOL_VERSION, type WorkerApi, type WorkerChange } from './protocol.js';
@@ -31,18 +32,7 @@ export interface ConnectOptions {
 }
 
 /** The store on the page: a synchronous, optimistic mirror of the worker's state. */
-export interface ClientStore<S, E> extends Store<S, E> {
-  /** The seq of the newest durable commit this page knows of. */
-  readonly confirmedSeq: number;
-  /** The state without this page's pending commits. */
-  getConfirmedState(): S;
-  /**
-   * Why the store stopped, or null while it works: `close()` was called, the
-   * worker failed, or it closed the database (e.g. another tab deletes it).
-   * Listeners are called when it changes.
-   */
-  readonly closedReason: string | null;
-}
+export interface ClientStore<S, E> extends Store<S, E> {}
 
 /** The client store type of a store definition: `ClientStoreOf<typeof todos>`. */
 export type ClientStoreOf<D> = D extends StoreDefinition<infer S, infer R> ? ClientStore<S, EventOf<R>> : never;
@@ -79,7 +69,7 @@ export async function connectStore<S, R extends Reducers<S>>(
 
   const mirror = new Mirror(anyDef, hello.stateJson, hello.seq);
   const outbox = new Outbox((commits, durability) => remote.commit(commits, { durability }));
-  const listeners = new Set<(state: S, previous: S) => void>();
+  const listeners = new Listeners<S>(() => mirror.state);
   let unsaved = 0;
   let commitCount = 0;
   let closedReason: string | null = null;
@@ -87,9 +77,7 @@ export async function connectStore<S, R extends Reducers<S>>(
   let savedWaiters: Array<() => void> = [];
   let remoteStatus = hello.remote;
 
-  const notify = (previous: S): void => {
-    for (const listener of listeners) listener(mirror.state, previous);
-  };
+  const notify = (previous: S): void => listeners.notify(mirror.state, previous);
   const change = (update: () => void): void => {
     const previous = mirror.state;
     update();
@@ -175,8 +163,8 @@ export async function connectStore<S, R extends Reducers<S>>(
       return Promise.reject(error);
     }
     const id = `${hello.clientId}:${++commitCount}`;
+    unsaved++; // before listeners hear of the change, so they see it pending
     change(() => mirror.addPending(id, events as AnyEvent[], next));
-    unsaved++;
     const durability = commitOptions.durability ?? options.durability ?? 'strict';
     return outbox.send({ events: events as AnyEvent[], origin: id }, durability).then(
       (result) => {
@@ -200,10 +188,7 @@ export async function connectStore<S, R extends Reducers<S>>(
     get closedReason() {
       return closedReason;
     },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    subscribe: listeners.subscribe,
     commit: (...events) => commitWith({}, ...events),
     commitWith,
     checkpoint: () => remote.checkpoint('manual'),

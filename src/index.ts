@@ -15,6 +15,7 @@ export type {
 export { connectStore } from './client.js';
 export type { ClientStore, ClientStoreOf, ConnectOptions } from './client.js';
 export type { Store } from './store.js';
+export type { EqualityFn, SliceListener, StateListener, Subscribe } from './listeners.js';
 export { TidemarkError, isTidemarkError } from './errors.js';
 export type { TidemarkErrorCode, TidemarkErrorOptions } from './errors.js';
 export { hashState } from './hash.js';

@@ -1,3 +1,4 @@
+import type { Subscribe } from './listeners.js';
 import type { CommitOptions, CommitResult, LoadReport, RemoteStatus, RestoreOptions, RestoreResult, SnapshotInfo, StoreStats } from './types.js';
 
 /**
@@ -8,10 +9,13 @@ export interface Store<S, E> {
   /** The current state, synchronously. On the page it includes commits not yet durable (optimistic). */
   getState(): S;
   /**
-   * Calls `listener` after every change of the state or of `pendingCommits`.
-   * @returns the function that unsubscribes it
+   * `subscribe(listener)` calls `listener(state, previous)` after every change
+   * of the state or of `pendingCommits`. `subscribe(selector, listener, isEqual?)`
+   * calls `listener(slice, previousSlice)` only when `selector(state)` changes
+   * (`Object.is` unless `isEqual` says otherwise). Both return the function
+   * that unsubscribes.
    */
-  subscribe(listener: (state: S, previous: S) => void): () => void;
+  readonly subscribe: Subscribe<S>;
   /**
    * Applies the events, in order, as one atomic commit and appends it to the
    * journal. Resolves with its seq once durable; rejects with a TidemarkError
@@ -55,6 +59,16 @@ export interface Store<S, E> {
    * commits the bucket lacks, unless `{ discardLocal: true }`.
    */
   restoreFromRemote(options?: RestoreOptions): Promise<RestoreResult>;
+  /** The seq of the newest durable commit this store knows of. */
+  readonly confirmedSeq: number;
+  /** The state without pending commits (on the page; `openStore`'s state has none). */
+  getConfirmedState(): S;
+  /**
+   * Why the store stopped, or null while it works: `close()` was called, the
+   * worker failed, or the database was closed under it (e.g. another tab
+   * deletes it). Listeners are called when it changes.
+   */
+  readonly closedReason: string | null;
   /** How the state was rebuilt when the store opened. */
   readonly loadReport: LoadReport;
   /** Finishes pending commits, writes a last snapshot if needed, and closes. Later calls reject with `CLOSED`. */

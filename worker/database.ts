@@ -1,6 +1,7 @@
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { STORAGE_FORMAT, type JournalRecord, type SnapshotRecord, type UploadCursor } from './records.js';
 import { toTidemarkError } from './storage-errors.js';
+import { TidemarkError } from '../src/errors.js';
 
 export interface TidemarkSchema extends DBSchema {
   journal: { key: number; value: JournalRecord };
@@ -21,6 +22,7 @@ export async function openDatabase(
   indexedDB: IDBFactory,
   onVersionChange: () => void,
 ): Promise<Database> {
+  assertIndexedDBClasses();
   try {
     const request = indexedDB.open(name, STORAGE_FORMAT);
     request.onupgradeneeded = (event) => {
@@ -37,4 +39,22 @@ export async function openDatabase(
   } catch (error) {
     throw toTidemarkError(error, `open the database "${name}"`);
   }
+}
+
+/**
+ * The engine (through idb) uses the IndexedDB classes as globals
+ * (`IDBRequest`, `IDBKeyRange`…), not only the factory it is given. A
+ * browser or worker has them; Node has them once `fake-indexeddb/auto` is
+ * imported. Without them, say so instead of failing with a ReferenceError.
+ */
+function assertIndexedDBClasses(): void {
+  const globals = globalThis as Record<string, unknown>;
+  const missing = ['IDBRequest', 'IDBKeyRange'].filter((name) => typeof globals[name] !== 'function');
+  if (missing.length === 0) return;
+  throw new TidemarkError(
+    'STORAGE_FAILED',
+    'The IndexedDB classes (IDBRequest, IDBKeyRange…) are not defined here: passing an IDBFactory is not enough. ' +
+      "In Node, import 'fake-indexeddb/auto' once, before opening a store; pass `indexedDB: new IDBFactory()` as well for a database of your own.",
+    { details: { missing } },
+  );
 }

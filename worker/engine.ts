@@ -179,6 +179,11 @@ export class Engine {
     return this.report;
   }
 
+  /** Why the engine stopped, or null while it works. */
+  get closedReason(): string | null {
+    return this.closedBecause;
+  }
+
   /** Commits queued or being written. */
   get pendingCommits(): number {
     return this.queue.length + this.writingCount;
@@ -267,12 +272,14 @@ export class Engine {
         }
       }
       const mapped = toTidemarkError(error, 'write to the journal');
+      this.writingCount = 0;
       for (const commit of batch) commit.reject(mapped);
       return;
     }
     this.confirmed.set(outcome.state, outcome.seq);
     this.eventsTotal += outcome.eventsApplied;
     const changed = outcome.foreign.length === 0 ? outcome.written : [...outcome.foreign, ...outcome.written];
+    this.writingCount = 0; // written: a commit is no longer pending once listeners hear of it
     if (changed.length > 0) this.emit({ type: 'commits', commits: changed });
     outcome.results.forEach((result, i) =>
       typeof result === 'number' ? batch[i]!.resolve({ seq: result }) : batch[i]!.reject(result),

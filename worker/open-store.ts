@@ -1,4 +1,5 @@
 import type { EventOf, Reducers, StoreDefinition } from '../src/define-store.js';
+import { Listeners } from '../src/listeners.js';
 import type { Store } from '../src/store.js';
 import { Engine, type EngineOptions } from './engine.js';
 
@@ -17,21 +18,25 @@ export async function openStore<S, R extends Reducers<S>>(
   options: OpenStoreOptions = {},
 ): Promise<Store<S, EventOf<R>>> {
   const engine = await Engine.open(def as unknown as StoreDefinition<unknown, Reducers<unknown>>, options);
-  const listeners = new Set<(state: S, previous: S) => void>();
+  const listeners = new Listeners<S>(() => engine.getState() as S);
   let previous = engine.getState() as S;
   engine.subscribe(() => {
     const state = engine.getState() as S;
     const before = previous;
     previous = state;
-    for (const listener of listeners) listener(state, before);
+    listeners.notify(state, before);
   });
 
   return {
     getState: () => engine.getState() as S,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+    getConfirmedState: () => engine.getState() as S,
+    get confirmedSeq() {
+      return engine.getSeq();
     },
+    get closedReason() {
+      return engine.closedReason;
+    },
+    subscribe: listeners.subscribe,
     commit: (...events) => engine.commit(events),
     commitWith: (commitOptions, ...events) => engine.commit(events, undefined, commitOptions),
     checkpoint: () => engine.checkpoint('manual'),

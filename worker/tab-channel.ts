@@ -11,6 +11,8 @@ export class TabChannel {
 
   constructor(storeName: string, onNewerSeq: (seq: number) => void) {
     this.channel = new BroadcastChannel(`tidemark:${storeName}`);
+    // In Node an open channel keeps the process alive: a script that is done must exit.
+    (this.channel as { unref?: () => void }).unref?.();
     this.channel.onmessage = (message: MessageEvent<{ seq?: unknown }>) => {
       if (typeof message.data?.seq === 'number') onNewerSeq(message.data.seq);
     };

@@ -157,4 +157,36 @@ describe('the demo, on the production build', () => {
     await second.close();
     expect(errors).toEqual([]);
   });
+
+  it('clears the database only once the user confirms, and starts over empty', async () => {
+    const { page, errors } = await started().newPage('/');
+    await demoReady(page);
+    await addTodo(page, 'Keep me unless confirmed');
+    await seqShown(page, 1);
+
+    // Dismissed: nothing is deleted.
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.type());
+      void dialog.dismiss();
+    });
+    await page.click('#action-clear');
+    await waitFor(page, () => !(document.querySelector('#action-clear') as HTMLButtonElement).disabled, { what: 'the clear button to be done' });
+    expect(asked).toEqual(['confirm']);
+    expect(await todoTexts(page)).toEqual(['Keep me unless confirmed']);
+
+    // Accepted: the store is deleted through deleteStore, and a new worker starts on an empty one.
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.type());
+      void dialog.accept();
+    });
+    await page.click('#action-clear');
+    await seqShown(page, 0);
+    expect(asked).toEqual(['confirm', 'confirm']);
+    expect(await todoTexts(page)).toEqual([]);
+    await page.reload();
+    await demoReady(page);
+    expect(await todoTexts(page)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
 });

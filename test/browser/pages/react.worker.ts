@@ -1,0 +1,4 @@
+import { serveStore } from 'tidemark/worker';
+import { counters } from './react.store';
+
+serveStore(counters);

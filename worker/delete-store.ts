@@ -1,0 +1,46 @@
+import { TidemarkError } from '../src/errors.js';
+import { toTidemarkError } from './storage-errors.js';
+
+/** Options of `deleteStore`. */
+export interface DeleteStoreOptions {
+  /**
+   * The IndexedDB that holds the store.
+   * @default globalThis.indexedDB
+   */
+  indexedDB?: IDBFactory;
+  /**
+   * Called if a connection that is not tidemark's keeps the database open
+   * (the deletion waits for it). tidemark's own stores, in every tab, close
+   * when asked, and their `closedReason` says why.
+   */
+  onBlocked?: () => void;
+}
+
+/**
+ * Deletes a store's database: its journal and snapshots, for good. Every
+ * open store of that name, in any tab, closes (`closedReason` is set and
+ * later commits reject with `CLOSED`), and the deletion waits until they
+ * have; connect again afterwards for an empty store.
+ *
+ * It is IndexedDB code, so it lives with the engine in `tidemark/worker`;
+ * it runs on the page as well (a page that imports only it gets only it).
+ *
+ * ```ts
+ * import { deleteStore } from 'tidemark/worker';
+ * await deleteStore(todos.name);
+ * ```
+ *
+ * @throws TidemarkError `STORAGE_FAILED` when there is no IndexedDB or it refuses.
+ */
+export function deleteStore(name: string, options: DeleteStoreOptions = {}): Promise<void> {
+  const indexedDB = options.indexedDB ?? globalThis.indexedDB;
+  if (!indexedDB) {
+    return Promise.reject(new TidemarkError('STORAGE_FAILED', `No IndexedDB here to delete store "${name}" from; pass one as \`indexedDB\`.`));
+  }
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(toTidemarkError(request.error, `delete the database of store "${name}"`));
+    request.onblocked = () => options.onBlocked?.();
+  });
+}
