@@ -26,7 +26,7 @@ export interface UploaderHost {
 /** One thing to send, decided from the cursor, the journal and the local snapshots. */
 type Step =
   | { type: 'snapshot'; seq: number }
-  | { type: 'segment'; records: JournalRecord[]; json: string };
+  | { type: 'segment'; records: JournalRecord[]; object: Uint8Array };
 
 /**
  * Uploads the journal and snapshots to the remote, in seq order, resuming
@@ -152,12 +152,25 @@ export class Uploader {
           if (cursor.through > 0) await writeCursor(this.host.db, cursor);
           this.advance(cursor.through);
         }
-        for (let step = await this.nextStep(cursor); step && !this.stopped; step = await this.nextStep(cursor)) {
-          cursor = await this.send(step, cursor);
-          await writeCursor(this.host.db, cursor);
+        // A pipeline: while one object goes up, the next is read, serialised
+        // and compressed (assuming the upload succeeds), and the cursor of the
+        // previous one is written.
+        let step = await this.nextStep(cursor);
+        let cursorWritten = Promise.resolve();
+        while (step && !this.stopped) {
+          const expected = cursorAfter(step, cursor);
+          const upcoming = this.nextStep(expected);
+          upcoming.catch(() => {}); // awaited below, unless the guess was wrong
+          const sent = await this.send(step, cursor);
+          await cursorWritten;
+          cursor = sent;
+          cursorWritten = writeCursor(this.host.db, cursor);
+          cursorWritten.catch(() => {}); // awaited next time round; a closed store must not leave it unhandled
           this.state = { ...this.state, lastError: null };
           this.advance(cursor.through);
+          step = sent.through === expected.through && sent.snapshotSeq === expected.snapshotSeq ? await upcoming : await this.nextStep(cursor);
         }
+        await cursorWritten;
       });
       this.failures = 0;
       this.retryAt = 0;
@@ -244,7 +257,7 @@ export class Uploader {
       bytes += json.length + 1;
       if (record.last === cutAt) break;
     }
-    return { type: 'segment', records: taken, json: `[${parts.join(',')}]` };
+    return { type: 'segment', records: taken, object: await segmentObject(this.host.storeName, taken, `[${parts.join(',')}]`) };
   }
 
   /** A snapshot for the uploader, when none is new enough; at most one per `snapshotCooldownMs`. */
@@ -272,10 +285,8 @@ export class Uploader {
     }
     const first = step.records[0]!.seq;
     const key = segmentKey(first);
-    if (await this.remote.create(key, await segmentObject(this.host.storeName, step.records, step.json), signal)) {
-      return { ...cursor, through: step.records[step.records.length - 1]!.last };
-    }
-    return { ...cursor, through: await this.checkSameSegment(key) };
+    if (await this.remote.create(key, step.object, signal)) return cursorAfter(step, cursor);
+    return { target: cursor.target, through: await this.checkSameSegment(key), snapshotSeq: cursor.snapshotSeq };
   }
 
   /** A snapshot key that already exists must hold the same state. */
@@ -342,4 +353,11 @@ export class Uploader {
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The cursor after `step`, if its upload goes as planned. */
+function cursorAfter(step: Step, cursor: UploadCursor): UploadCursor {
+  return step.type === 'snapshot'
+    ? { target: cursor.target, through: Math.max(cursor.through, step.seq), snapshotSeq: step.seq }
+    : { target: cursor.target, through: step.records[step.records.length - 1]!.last, snapshotSeq: cursor.snapshotSeq };
 }
