@@ -71,7 +71,13 @@ export class Engine {
   private report: LoadReport;
   private eventsTotal: number;
   private eventsAtSnapshot = 0;
-  private lastSnapshotAt: number;
+  /**
+   * Where the checkpoint cooldown counts from: when the newest snapshot was
+   * written or, for a store that has none, when its first commit was made
+   * (undefined until then). Never the open time: a page reloaded soon after
+   * its first commits must still get its hide-time snapshot.
+   */
+  private lastSnapshotAt: number | undefined;
   private lastSnapshot: SnapshotInfo | null = null;
   private lastCheckpointError: TidemarkError | null = null;
 
@@ -99,7 +105,7 @@ export class Engine {
     this.confirmed = new ConfirmedState(loaded);
     this.report = loaded.report;
     this.eventsTotal = loaded.eventsReplayed;
-    this.lastSnapshotAt = loaded.snapshotAt ?? now();
+    this.lastSnapshotAt = loaded.snapshotAt ?? loaded.firstCommitAt;
     if ((options.broadcast ?? true) && typeof BroadcastChannel === 'function') {
       this.tabs = new TabChannel(def.name, (seq) => seq > this.seq && this.catchUp());
     }
@@ -247,6 +253,7 @@ export class Engine {
     this.eventsTotal += outcome.eventsApplied;
     const changed = outcome.foreign.length === 0 ? outcome.written : [...outcome.foreign, ...outcome.written];
     if (changed.length > 0) this.emit({ type: 'commits', commits: changed });
+    this.lastSnapshotAt ??= changed[0]?.at;
     outcome.results.forEach((result, i) =>
       typeof result === 'number' ? batch[i]!.resolve({ seq: result }) : batch[i]!.reject(result),
     );
@@ -261,7 +268,7 @@ export class Engine {
     this.report = loaded.report;
     this.eventsAtSnapshot = this.eventsTotal;
     this.eventsTotal += loaded.eventsReplayed;
-    this.lastSnapshotAt = loaded.snapshotAt ?? this.lastSnapshotAt;
+    this.lastSnapshotAt = loaded.snapshotAt ?? loaded.firstCommitAt ?? this.lastSnapshotAt;
     this.emit({ type: 'reset', seq: this.seq, state: this.state });
   }
 
@@ -272,7 +279,7 @@ export class Engine {
   private considerCheckpoint(): void {
     if (this.checkpointing || this.closedBecause || this.closing) return; // re-considered when it ends
     const wait = msUntilCheckpoint(
-      { eventsSinceSnapshot: this.eventsTotal - this.eventsAtSnapshot, lastSnapshotAt: this.lastSnapshotAt, now: this.now() },
+      { eventsSinceSnapshot: this.eventsTotal - this.eventsAtSnapshot, lastSnapshotAt: this.lastSnapshotAt ?? this.now(), now: this.now() },
       this.def.checkpoint,
     );
     if (wait === 0) {
@@ -333,7 +340,7 @@ export class Engine {
 
   /** A snapshot, if anything changed since the last one and the cooldown allows it (page hidden). */
   checkpointIfCooledDown(): Promise<SnapshotInfo | null> {
-    const sinceLast = this.now() - this.lastSnapshotAt;
+    const sinceLast = this.now() - (this.lastSnapshotAt ?? this.now());
     if (this.eventsTotal === this.eventsAtSnapshot || sinceLast < this.def.checkpoint.cooldownMs) {
       return Promise.resolve(this.lastSnapshot);
     }
