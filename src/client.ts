@@ -1,5 +1,5 @@
 import { transfer, wrap, type Endpoint, type Remote } from 'comlink';
-import { applyEvents, validateEvents, type AnyEvent } from './apply-events.js';
+import { applyCommit, validateEvents, type AnyEvent } from './apply-events.js';
 import type { EventOf, Reducers, StoreDefinition } from './define-store.js';
 import { installErrorTransfer } from './error-transfer.js';
 import { TidemarkError } from './errors.js';
@@ -163,7 +163,7 @@ export async function connectStore<S, R extends Reducers<S>>(
     let next: S;
     try {
       validateEvents(anyDef, events);
-      next = applyEvents(anyDef, mirror.state, events as AnyEvent[]);
+      next = applyCommit(anyDef, mirror.state, events as AnyEvent[]);
     } catch (error) {
       return Promise.reject(error);
     }

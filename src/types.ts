@@ -71,8 +71,12 @@ export interface StoreStats {
   /** Events committed since the newest snapshot. */
   eventsSinceSnapshot: number;
   load: LoadReport;
-  /** The last background checkpoint failure, if the latest attempt failed. */
-  lastCheckpointError: { code: string; message: string } | null;
+  /**
+   * The last checkpoint failure, if the latest attempt failed: e.g.
+   * `NOT_PLAIN_DATA` with `details.path` when the state holds a value JSON
+   * does not keep. Committed data is not affected: the journal holds it.
+   */
+  lastCheckpointError: { code: string; message: string; details: Record<string, unknown> } | null;
 }
 
 /** What a commit resolves to once durable. */

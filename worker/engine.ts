@@ -334,6 +334,8 @@ export class Engine {
       return this.lastSnapshot;
     } catch (error) {
       this.lastCheckpointError = toTidemarkError(error, 'write a snapshot');
+      // A failed attempt starts the cooldown too: a state that cannot be written is not retried after every commit.
+      if (kind === 'periodic') this.lastSnapshotAt = at;
       throw this.lastCheckpointError;
     }
   }
@@ -359,7 +361,11 @@ export class Engine {
       snapshots,
       eventsSinceSnapshot: this.eventsTotal - this.eventsAtSnapshot,
       load: this.report,
-      lastCheckpointError: this.lastCheckpointError && { code: this.lastCheckpointError.code, message: this.lastCheckpointError.message },
+      lastCheckpointError: this.lastCheckpointError && {
+        code: this.lastCheckpointError.code,
+        message: this.lastCheckpointError.message,
+        details: this.lastCheckpointError.details,
+      },
     };
   }
 
