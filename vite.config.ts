@@ -9,6 +9,7 @@ export default defineConfig(({ mode }) => ({
   resolve: {
     alias: {
       'tidemark/worker': here('./worker/index.ts'),
+      'tidemark/testing': here('./worker/testing/index.ts'),
       tidemark: here('./src/index.ts'),
     },
   },
@@ -18,7 +19,11 @@ export default defineConfig(({ mode }) => ({
       ? {
           outDir: 'dist',
           lib: {
-            entry: { tidemark: here('./src/index.ts'), worker: here('./worker/index.ts') },
+            entry: {
+              tidemark: here('./src/index.ts'),
+              worker: here('./worker/index.ts'),
+              testing: here('./worker/testing/index.ts'),
+            },
             formats: ['es'],
           },
           rolldownOptions: { external: ['idb', 'comlink', 'fflate'] },
