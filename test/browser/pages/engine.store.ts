@@ -3,6 +3,7 @@
 // current one (version 2) and an older one (version 1), which must refuse data
 // the current one wrote.
 import { defineStore, type EventsOf, type StateOf } from 'tidemark';
+import type { Faults } from 'tidemark/testing';
 
 /** Which store a worker serves; the page passes it to the worker as the Worker's `name`. */
 export interface EngineStoreConfig {
@@ -15,6 +16,8 @@ export interface EngineStoreConfig {
    * @default 2
    */
   snapshots?: number;
+  /** Faults the worker injects into its IndexedDB (tidemark/testing's faultyIndexedDB); none when absent. */
+  faults?: Faults;
 }
 
 export const CURRENT_VERSION = 2;
