@@ -2,6 +2,7 @@
 // The inspector replaces both when it crashes the worker or clears the database,
 // so the rest of the demo asks here for the current store instead of keeping one.
 import { connectStore, type ClientStore, type EventsOf, type LoadReport, type StateOf } from 'tidemark';
+import { deleteStore } from 'tidemark/worker';
 import { todos, type TodosStore } from './todos.store';
 
 export type TodosClient = ClientStore<StateOf<TodosStore>, EventsOf<TodosStore>>;
@@ -38,14 +39,6 @@ export interface Connection {
 
 function startWorker(): Worker {
   return new Worker(new URL('./todos.worker.ts', import.meta.url), { type: 'module', name: 'tidemark demo store' });
-}
-
-function deleteDatabase(name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = () => resolve();
-    request.onerror = () => reject(request.error ?? new Error(`Could not delete database ${name}`));
-  });
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -103,7 +96,7 @@ export function createConnection(): Connection {
         // Let commits in flight finish, but do not wait forever on a worker that stopped answering.
         if (current) await Promise.race([current.store.close().catch(() => {}), sleep(3000)]);
         drop('the database was cleared');
-        await deleteDatabase(todos.name);
+        await deleteStore(todos.name); // the database and tidemark's mark that it held data: not a loss
         await open();
       }),
     reconnect: (stale, why) =>

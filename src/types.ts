@@ -1,5 +1,6 @@
 // Shapes shared by the page and the worker: what the store reports and what
 // a committed commit looks like.
+import type { DataLoss } from './data-loss.js';
 
 /** One event as journaled: `{ type, ...payload }`. */
 export interface StoredEvent {
@@ -48,6 +49,11 @@ export interface LoadReport {
   damaged: Array<{ seq: number; reason: string }>;
   /** Set when the data was written by an older version and migrated. */
   migratedFrom?: number;
+  /**
+   * Set when the store's data was found gone: the browser deleted the
+   * database, or it is empty though it held commits. The store opened empty.
+   */
+  dataLoss?: DataLoss;
 }
 
 /** What `stats()` returns. */

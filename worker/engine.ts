@@ -13,6 +13,7 @@ import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
 import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
 import { toTidemarkError } from './storage-errors.js';
+import { detectDataLoss, writeDataMarker } from './data-marker.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
@@ -80,6 +81,7 @@ export class Engine {
   private lastSnapshotAt: number | undefined;
   private lastSnapshot: SnapshotInfo | null = null;
   private lastCheckpointError: TidemarkError | null = null;
+  private marking: Promise<void> | null = null;
 
   private readonly queue: QueuedCommit[] = [];
   private writing: Promise<void> | null = null;
@@ -119,14 +121,29 @@ export class Engine {
     }
     const now = options.now ?? Date.now;
     let engine: Engine | undefined;
-    const db = await openDatabase(def.name, indexedDB, () => engine?.closeForVersionChange());
+    let browserSaidLost: string | undefined;
+    const db = await openDatabase(
+      def.name,
+      indexedDB,
+      () => engine?.closeForVersionChange(),
+      (message) => (browserSaidLost = message),
+    );
+    let empty: boolean;
     try {
       const loaded = await loadState(db, def, now);
+      empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
+      // A wiped database is a value here, not yet an error: openStore and connectStore decide
+      // (DATA_LOST, or open empty and report); a remote could hydrate the store at this point.
+      const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);
+      if (dataLoss) loaded.report = { ...loaded.report, dataLoss };
       engine = new Engine(def, db, loaded, options, now);
     } catch (error) {
       db.close();
       throw toTidemarkError(error, `load store "${def.name}"`);
     }
+    // The mark outlives a wipe: it is (re)made for a store with data, and kept
+    // after a loss so the loss is reported again until the store is written.
+    if (!empty || engine.report.dataLoss) engine.markData();
     // Pay a migration or a fallback once: the next load starts from here.
     if (engine.report.migratedFrom !== undefined || engine.report.fellBack) await engine.checkpoint('rewind');
     engine.confirmed.parseSoon();
@@ -257,7 +274,10 @@ export class Engine {
     outcome.results.forEach((result, i) =>
       typeof result === 'number' ? batch[i]!.resolve({ seq: result }) : batch[i]!.reject(result),
     );
-    if (outcome.written.length > 0) this.tabs?.announce(this.seq);
+    if (outcome.written.length > 0) {
+      this.tabs?.announce(this.seq);
+      this.markData();
+    }
     this.considerCheckpoint();
   }
 
@@ -270,6 +290,15 @@ export class Engine {
     this.eventsTotal += loaded.eventsReplayed;
     this.lastSnapshotAt = loaded.snapshotAt ?? loaded.firstCommitAt ?? this.lastSnapshotAt;
     this.emit({ type: 'reset', seq: this.seq, state: this.state });
+  }
+
+  /**
+   * Marks, outside IndexedDB, that this store holds data (once per engine),
+   * so an empty database found later is known to be a wipe. Not awaited by
+   * commits: the mark only helps detect a loss, the journal is what keeps data.
+   */
+  private markData(): void {
+    this.marking ??= writeDataMarker(this.def.name).catch(() => {}); // no OPFS mark: only the browser's word is left
   }
 
   private emit(change: EngineChange): void {
@@ -381,6 +410,7 @@ export class Engine {
         await this.checkpoint('periodic').catch(() => {}); // the journal already holds every commit
       }
       await this.checkpointing?.catch(() => {});
+      await this.marking;
       this.shutDown('the store was closed');
     })();
     return this.closing;

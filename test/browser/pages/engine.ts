@@ -14,6 +14,7 @@ import {
   type SnapshotInfo,
   type StoreStats,
 } from 'tidemark';
+import { deleteStore } from 'tidemark/worker';
 import { engineStore, numberedCommit, type EngineEvent, type EngineState, type EngineStoreConfig } from './engine.store';
 
 /** An error as the page saw it. */
@@ -314,6 +315,32 @@ const api = {
       });
       return to - from;
     });
+  },
+
+  /** Deletes database `name` behind the store's back, as the browser does when it wipes it (the worker must be gone). */
+  deleteDatabaseBehindTheStore(name: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = indexedDB.deleteDatabase(name);
+      req.onsuccess = () => resolve();
+      req.onerror = () => reject(req.error);
+      req.onblocked = () => reject(new Error(`tm: deleting "${name}" is blocked by an open connection`));
+    });
+  },
+
+  /** Deletes the store on purpose, with tidemark's deleteStore. */
+  deleteStore(name: string): Promise<void> {
+    return deleteStore(name);
+  },
+
+  /** True when tidemark's mark that store `name` holds data exists in the Origin Private File System. */
+  async hasDataMarker(name: string): Promise<boolean> {
+    try {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('tidemark');
+      await dir.getFileHandle(`${encodeURIComponent(name)}.has-data`);
+      return true;
+    } catch {
+      return false;
+    }
   },
 };
 
