@@ -5,6 +5,9 @@ import type { NotPlainData } from './plain-data.js';
 // is caught at the commit that did it, and one that mutates the state it was
 // given throws at the mutation. Off in production builds (see isDevelopment).
 
+// Node's, or the bundler's replacement; read inside a try, as a browser without a bundler has none.
+declare const process: { env: { NODE_ENV?: string } };
+
 /** Objects already checked and frozen: a later walk stops there, so a commit pays only for the objects it made. */
 const verified = new WeakSet<object>();
 
