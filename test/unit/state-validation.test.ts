@@ -15,6 +15,7 @@ const notPlain = {
   negativeZero: () => ({ total: -0 }),
   nan: () => ({ ratio: Number.NaN }),
   classInstance: () => new Point(1),
+  date: () => new Date(0), // JSON.stringify turns it into a string before a replacer sees it
   cycle: () => {
     const node: Record<string, unknown> = { name: 'loop' };
     node.self = node;
@@ -59,6 +60,7 @@ const jsonCases: Array<[Kind, string, string]> = [
   ['negativeZero', '.fields.city.total', '-0'],
   ['nan', '.fields.city.ratio', 'NaN'],
   ['classInstance', '.fields.city', 'Point'],
+  ['date', '.fields.city', 'Date'],
 ];
 // A cycle cannot even be hashed or sent to a page; devChecks catch it at its commit.
 const cases: Array<[Kind, string, string]> = [...jsonCases, ['cycle', '.fields.city.self', 'a cycle']];
