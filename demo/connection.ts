@@ -96,7 +96,7 @@ export function createConnection(): Connection {
         // Let commits in flight finish, but do not wait forever on a worker that stopped answering.
         if (current) await Promise.race([current.store.close().catch(() => {}), sleep(3000)]);
         drop('the database was cleared');
-        await deleteStore(todos.name);
+        await deleteStore(todos.name); // the database and tidemark's mark that it held data: not a loss
         await open();
       }),
     reconnect: (stale, why) =>

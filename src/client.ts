@@ -1,6 +1,7 @@
 import { transfer, wrap, type Endpoint, type Remote } from 'comlink';
-import { applyEvents, validateEvents, type AnyEvent } from './apply-events.js';
+import { applyCommit, validateEvents, type AnyEvent } from './apply-events.js';
 import type { EventOf, Reducers, StoreDefinition } from './define-store.js';
+import { refuseDataLoss, type DataLossPolicy } from './data-loss.js';
 import { installErrorTransfer } from './error-transfer.js';
 import { TidemarkError } from './errors.js';
 import { Listeners } from './listeners.js';
@@ -29,6 +30,14 @@ export interface ConnectOptions {
    * @default true
    */
   checkpointOnHide?: boolean;
+  /**
+   * When the store's data is found gone (the browser deleted the database,
+   * see `LoadReport.dataLoss`): `'reject'` fails with `DATA_LOST`;
+   * `'open-empty'` connects to the empty store and reports it in
+   * `loadReport.dataLoss`. The loss is reported until the store is written again.
+   * @default 'reject'
+   */
+  onDataLoss?: DataLossPolicy;
 }
 
 /** The store on the page: a synchronous, optimistic mirror of the worker's state. */
@@ -47,7 +56,8 @@ export type ClientStoreOf<D> = D extends StoreDefinition<infer S, infer R> ? Cli
  * const store = await connectStore(todos, new Worker(new URL('./todos.worker.ts', import.meta.url), { type: 'module' }));
  * ```
  *
- * @throws TidemarkError `WORKER_FAILED`, `PROTOCOL_MISMATCH`, `STORE_MISMATCH`, or the worker's load error
+ * @throws TidemarkError `DATA_LOST` (the browser deleted the store's data; see `onDataLoss`),
+ * `WORKER_FAILED`, `PROTOCOL_MISMATCH`, `STORE_MISMATCH`, or the worker's load error
  * (`VERSION_AHEAD`, `MIGRATION_MISSING`, `JOURNAL_GAP`, `DATA_DAMAGED`…).
  */
 export async function connectStore<S, R extends Reducers<S>>(
@@ -67,6 +77,12 @@ export async function connectStore<S, R extends Reducers<S>>(
     def.name,
   );
 
+  try {
+    refuseDataLoss(def.name, hello.report, options.onDataLoss);
+  } catch (error) {
+    changes.port1.close(); // the worker stays up: connect again with onDataLoss: 'open-empty' to go on
+    throw error;
+  }
   const mirror = new Mirror(anyDef, hello.stateJson, hello.seq);
   const outbox = new Outbox((commits, durability) => remote.commit(commits, { durability }));
   const listeners = new Listeners<S>(() => mirror.state);
@@ -158,7 +174,7 @@ export async function connectStore<S, R extends Reducers<S>>(
     let next: S;
     try {
       validateEvents(anyDef, events);
-      next = applyEvents(anyDef, mirror.state, events as AnyEvent[]);
+      next = applyCommit(anyDef, mirror.state, events as AnyEvent[]);
     } catch (error) {
       return Promise.reject(error);
     }

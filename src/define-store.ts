@@ -1,3 +1,4 @@
+import { isDevelopment } from './dev-checks.js';
 import { TidemarkError } from './errors.js';
 
 /** A reducer: a pure, deterministic function from a state and an event to the next state. */
@@ -77,6 +78,17 @@ export interface StoreOptions<S, R extends Reducers<S>> {
   retention?: RetentionOptions;
   /** `migrations[v]` brings data of version `v - 1` to version `v`. */
   migrations?: Record<number, MigrationStep>;
+  /**
+   * Check every commit's resulting state, on the page and in the worker: it
+   * must be plain data (else the commit rejects with `NOT_PLAIN_DATA` and the
+   * path of the value), and it is deep-frozen, so a reducer that mutates the
+   * state it was given throws at the mutation (`REDUCER_THREW`, the
+   * `TypeError` as `cause`). Each commit pays for the objects its reducers
+   * created; see "What runs in production" in the README.
+   * @default true, unless `process.env.NODE_ENV` is `'production'` (as bundlers
+   * set it in production builds) or cannot be read (unbundled browser code)
+   */
+  devChecks?: boolean;
 }
 
 /** A store definition: import the same one on the page and in the worker. */
@@ -88,6 +100,8 @@ export interface StoreDefinition<S, R extends Reducers<S> = Reducers<S>> {
   readonly checkpoint: Required<CheckpointOptions>;
   readonly retention: Required<RetentionOptions>;
   readonly migrations: Readonly<Record<number, MigrationStep>>;
+  /** Whether commits' states are checked and frozen (see StoreOptions.devChecks). */
+  readonly devChecks: boolean;
 }
 
 /** The state type of a store definition. */
@@ -140,5 +154,6 @@ export function defineStore<S, R extends Reducers<S>>(options: StoreOptions<S, R
     checkpoint,
     retention,
     migrations: options.migrations ?? {},
+    devChecks: options.devChecks ?? isDevelopment(),
   });
 }

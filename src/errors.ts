@@ -15,6 +15,8 @@ export type TidemarkErrorCode =
   | 'JOURNAL_GAP'
   /** Every snapshot is damaged and the journal no longer reaches back to the start. */
   | 'DATA_DAMAGED'
+  /** The browser deleted the store's database (or it is empty though it held data); see `loadReport.dataLoss`. */
+  | 'DATA_LOST'
   /** The database was written by a newer `version` of the store than this code. */
   | 'VERSION_AHEAD'
   /** Older data needs a migration step the store definition does not have. */

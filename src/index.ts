@@ -17,6 +17,7 @@ export type { ClientStore, ClientStoreOf, ConnectOptions } from './client.js';
 export type { Store } from './store.js';
 export type { EqualityFn, SliceListener, StateListener, Subscribe } from './listeners.js';
 export { TidemarkError, isTidemarkError } from './errors.js';
+export type { DataLoss, DataLossPolicy } from './data-loss.js';
 export type { TidemarkErrorCode, TidemarkErrorOptions } from './errors.js';
 export { hashState } from './hash.js';
 export { PROTOCOL_VERSION } from './protocol.js';

@@ -2,14 +2,14 @@
 export interface NotPlainData {
   /** A JS-style path from the checked root, e.g. `.items[3].when`; empty for the root itself. */
   path: string;
-  /** What was found there, e.g. `Date`, `undefined`, `NaN`, `a cycle`. */
+  /** What was found there, e.g. `Date`, `undefined`, `NaN`, `-0`, `a hole in an array`, `a cycle`. */
   found: string;
 }
 
 /**
  * Finds the first value that does not survive `JSON.stringify` → `JSON.parse`
- * unchanged: only null, booleans, finite numbers, strings, arrays and plain
- * objects pass. Events are journaled as JSON-compatible data, so anything
+ * unchanged: only null, booleans, finite numbers other than -0, strings,
+ * arrays without holes and plain objects pass. Events are journaled as JSON-compatible data, so anything
  * else would replay differently from how it was applied live.
  */
 export function findNotPlainData(value: unknown): NotPlainData | undefined {
@@ -21,6 +21,7 @@ export function findNotPlainData(value: unknown): NotPlainData | undefined {
       case 'boolean':
         return undefined;
       case 'number':
+        if (Object.is(current, -0)) return { path, found: '-0' }; // JSON writes it as 0
         return Number.isFinite(current) ? undefined : { path, found: String(current) };
       case 'object':
         break;

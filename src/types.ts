@@ -1,5 +1,6 @@
 // Shapes shared by the page and the worker: what the store reports and what
 // a committed commit looks like.
+import type { DataLoss } from './data-loss.js';
 
 /** One event as journaled: `{ type, ...payload }`. */
 export interface StoredEvent {
@@ -48,6 +49,11 @@ export interface LoadReport {
   damaged: Array<{ seq: number; reason: string }>;
   /** Set when the data was written by an older version and migrated. */
   migratedFrom?: number;
+  /**
+   * Set when the store's data was found gone: the browser deleted the
+   * database, or it is empty though it held commits. The store opened empty.
+   */
+  dataLoss?: DataLoss;
   /** `'remote'` when the local database was empty and the state came from the remote (a new device). @default 'local' */
   source?: 'local' | 'remote';
   /** What the download from the remote took, when `source` is `'remote'`. */
@@ -90,8 +96,12 @@ export interface StoreStats {
   /** Events committed since the newest snapshot. */
   eventsSinceSnapshot: number;
   load: LoadReport;
-  /** The last background checkpoint failure, if the latest attempt failed. */
-  lastCheckpointError: { code: string; message: string } | null;
+  /**
+   * The last checkpoint failure, if the latest attempt failed: e.g.
+   * `NOT_PLAIN_DATA` with `details.path` when the state holds a value JSON
+   * does not keep. Committed data is not affected: the journal holds it.
+   */
+  lastCheckpointError: { code: string; message: string; details: Record<string, unknown> } | null;
   /** The remote uploader (`status: 'off'` without a remote). */
   remote: RemoteStatus;
 }

@@ -4,7 +4,10 @@ import type { CheckpointOptions } from '../src/define-store.js';
 export interface CheckpointFacts {
   /** Events committed since the newest snapshot. */
   eventsSinceSnapshot: number;
-  /** When the newest snapshot was written (or the store opened, if it has none). */
+  /**
+   * When the newest snapshot was written or, if the store has none, when the
+   * store's first commit was made: the cooldown counts from here.
+   */
   lastSnapshotAt: number;
   now: number;
 }

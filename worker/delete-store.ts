@@ -1,4 +1,5 @@
 import { TidemarkError } from '../src/errors.js';
+import { removeDataMarker } from './data-marker.js';
 import { toTidemarkError } from './storage-errors.js';
 
 /** Options of `deleteStore`. */
@@ -17,7 +18,10 @@ export interface DeleteStoreOptions {
 }
 
 /**
- * Deletes a store's database: its journal and snapshots, for good. Every
+ * Deletes a store's database: its journal and snapshots, for good, and the
+ * mark tidemark keeps outside IndexedDB that the store held data (after a
+ * bare `indexedDB.deleteDatabase(name)` the next open would report the empty
+ * database as lost, `DATA_LOST`). Every
  * open store of that name, in any tab, closes (`closedReason` is set and
  * later commits reject with `CLOSED`), and the deletion waits until they
  * have; connect again afterwards for an empty store.
@@ -32,12 +36,13 @@ export interface DeleteStoreOptions {
  *
  * @throws TidemarkError `STORAGE_FAILED` when there is no IndexedDB or it refuses.
  */
-export function deleteStore(name: string, options: DeleteStoreOptions = {}): Promise<void> {
+export async function deleteStore(name: string, options: DeleteStoreOptions = {}): Promise<void> {
   const indexedDB = options.indexedDB ?? globalThis.indexedDB;
   if (!indexedDB) {
-    return Promise.reject(new TidemarkError('STORAGE_FAILED', `No IndexedDB here to delete store "${name}" from; pass one as \`indexedDB\`.`));
+    throw new TidemarkError('STORAGE_FAILED', `No IndexedDB here to delete store "${name}" from; pass one as \`indexedDB\`.`);
   }
-  return new Promise((resolve, reject) => {
+  await removeDataMarker(name); // first: a crash between the two leaves a database that looks new, never a false loss
+  await new Promise<void>((resolve, reject) => {
     const request = indexedDB.deleteDatabase(name);
     request.onsuccess = () => resolve();
     request.onerror = () => reject(toTidemarkError(request.error, `delete the database of store "${name}"`));

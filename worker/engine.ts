@@ -13,9 +13,10 @@ import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
 import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
 import { toTidemarkError } from './storage-errors.js';
-import { hydrateIfEmpty, restoreFromRemote } from './remote/hydrate.js';
+import { hydrateIfEmpty, isEmpty, restoreFromRemote } from './remote/hydrate.js';
 import type { Remote } from './remote/remote.js';
 import { Uploader } from './remote/uploader.js';
+import { detectDataLoss, writeDataMarker } from './data-marker.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
@@ -83,9 +84,16 @@ export class Engine {
   private report: LoadReport;
   private eventsTotal: number;
   private eventsAtSnapshot = 0;
-  private lastSnapshotAt: number;
+  /**
+   * Where the checkpoint cooldown counts from: when the newest snapshot was
+   * written or, for a store that has none, when its first commit was made
+   * (undefined until then). Never the open time: a page reloaded soon after
+   * its first commits must still get its hide-time snapshot.
+   */
+  private lastSnapshotAt: number | undefined;
   private lastSnapshot: SnapshotInfo | null = null;
   private lastCheckpointError: TidemarkError | null = null;
+  private marking: Promise<void> | null = null;
 
   private readonly queue: QueuedCommit[] = [];
   private writing: Promise<void> | null = null;
@@ -112,7 +120,7 @@ export class Engine {
     this.confirmed = new ConfirmedState(loaded);
     this.report = loaded.report;
     this.eventsTotal = loaded.eventsReplayed;
-    this.lastSnapshotAt = loaded.snapshotAt ?? now();
+    this.lastSnapshotAt = loaded.snapshotAt ?? loaded.firstCommitAt;
     if ((options.broadcast ?? true) && typeof BroadcastChannel === 'function') {
       this.tabs = new TabChannel(def.name, (seq) => seq > this.seq && this.catchUp());
     }
@@ -139,14 +147,29 @@ export class Engine {
     }
     const now = options.now ?? Date.now;
     let engine: Engine | undefined;
-    const db = await openDatabase(def.name, indexedDB, () => engine?.closeForVersionChange());
+    let browserSaidLost: string | undefined;
+    const db = await openDatabase(
+      def.name,
+      indexedDB,
+      () => engine?.closeForVersionChange(),
+      (message) => (browserSaidLost = message),
+    );
+    let empty: boolean;
     try {
-      const loaded = (options.remote && (await hydrateIfEmpty(db, def, options.remote, now))) || (await loadState(db, def, now));
+      empty = await isEmpty(db);
+      // A wiped database is a value here, not yet an error: openStore and connectStore decide
+      // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
+      const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);
+      const loaded = (empty && options.remote && (await hydrateIfEmpty(db, def, options.remote, now))) || (await loadState(db, def, now));
+      if (dataLoss) loaded.report = { ...loaded.report, dataLoss: loaded.report.remote ? { ...dataLoss, recoveredThrough: loaded.seq } : dataLoss };
       engine = new Engine(def, db, loaded, options, now);
     } catch (error) {
       db.close();
       throw toTidemarkError(error, `load store "${def.name}"`);
     }
+    // The mark outlives a wipe: it is (re)made for a store with data, and kept
+    // after a loss so the loss is reported again until the store is written.
+    if (!empty || engine.report.source === 'remote' || engine.report.dataLoss) engine.markData();
     // Pay a migration or a fallback once: the next load starts from here.
     if (engine.report.migratedFrom !== undefined || engine.report.fellBack) await engine.checkpoint('rewind');
     engine.confirmed.parseSoon();
@@ -281,10 +304,14 @@ export class Engine {
     const changed = outcome.foreign.length === 0 ? outcome.written : [...outcome.foreign, ...outcome.written];
     this.writingCount = 0; // written: a commit is no longer pending once listeners hear of it
     if (changed.length > 0) this.emit({ type: 'commits', commits: changed });
+    this.lastSnapshotAt ??= changed[0]?.at;
     outcome.results.forEach((result, i) =>
       typeof result === 'number' ? batch[i]!.resolve({ seq: result }) : batch[i]!.reject(result),
     );
-    if (outcome.written.length > 0) this.tabs?.announce(this.seq);
+    if (outcome.written.length > 0) {
+      this.tabs?.announce(this.seq);
+      this.markData();
+    }
     if (changed.length > 0) this.uploader?.poke();
     this.considerCheckpoint();
   }
@@ -296,8 +323,17 @@ export class Engine {
     this.report = loaded.report;
     this.eventsAtSnapshot = this.eventsTotal;
     this.eventsTotal += loaded.eventsReplayed;
-    this.lastSnapshotAt = loaded.snapshotAt ?? this.lastSnapshotAt;
+    this.lastSnapshotAt = loaded.snapshotAt ?? loaded.firstCommitAt ?? this.lastSnapshotAt;
     this.emit({ type: 'reset', seq: this.seq, state: this.state });
+  }
+
+  /**
+   * Marks, outside IndexedDB, that this store holds data (once per engine),
+   * so an empty database found later is known to be a wipe. Not awaited by
+   * commits: the mark only helps detect a loss, the journal is what keeps data.
+   */
+  private markData(): void {
+    this.marking ??= writeDataMarker(this.def.name).catch(() => {}); // no OPFS mark: only the browser's word is left
   }
 
   private emit(change: EngineChange): void {
@@ -307,7 +343,7 @@ export class Engine {
   private considerCheckpoint(): void {
     if (this.checkpointing || this.closedBecause || this.closing) return; // re-considered when it ends
     const wait = msUntilCheckpoint(
-      { eventsSinceSnapshot: this.eventsTotal - this.eventsAtSnapshot, lastSnapshotAt: this.lastSnapshotAt, now: this.now() },
+      { eventsSinceSnapshot: this.eventsTotal - this.eventsAtSnapshot, lastSnapshotAt: this.lastSnapshotAt ?? this.now(), now: this.now() },
       this.def.checkpoint,
     );
     if (wait === 0) {
@@ -362,13 +398,15 @@ export class Engine {
       return this.lastSnapshot;
     } catch (error) {
       this.lastCheckpointError = toTidemarkError(error, 'write a snapshot');
+      // A failed attempt starts the cooldown too: a state that cannot be written is not retried after every commit.
+      if (kind === 'periodic') this.lastSnapshotAt = at;
       throw this.lastCheckpointError;
     }
   }
 
   /** A snapshot, if anything changed since the last one and the cooldown allows it (page hidden). */
   checkpointIfCooledDown(): Promise<SnapshotInfo | null> {
-    const sinceLast = this.now() - this.lastSnapshotAt;
+    const sinceLast = this.now() - (this.lastSnapshotAt ?? this.now());
     if (this.eventsTotal === this.eventsAtSnapshot || sinceLast < this.def.checkpoint.cooldownMs) {
       return Promise.resolve(this.lastSnapshot);
     }
@@ -387,7 +425,11 @@ export class Engine {
       snapshots,
       eventsSinceSnapshot: this.eventsTotal - this.eventsAtSnapshot,
       load: this.report,
-      lastCheckpointError: this.lastCheckpointError && { code: this.lastCheckpointError.code, message: this.lastCheckpointError.message },
+      lastCheckpointError: this.lastCheckpointError && {
+        code: this.lastCheckpointError.code,
+        message: this.lastCheckpointError.message,
+        details: this.lastCheckpointError.details,
+      },
       remote: this.remoteStatus,
     };
   }
@@ -466,6 +508,7 @@ export class Engine {
         await this.checkpoint('periodic').catch(() => {}); // the journal already holds every commit
       }
       await this.checkpointing?.catch(() => {});
+      await this.marking;
       this.shutDown('the store was closed');
     })();
     return this.closing;

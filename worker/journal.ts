@@ -1,4 +1,4 @@
-import { applyEvents } from '../src/apply-events.js';
+import { applyCommit, applyEvents } from '../src/apply-events.js';
 import type { Reducers, StoreDefinition } from '../src/define-store.js';
 import type { CommitRecord, StoredEvent } from '../src/types.js';
 import type { IDBPTransaction } from 'idb';
@@ -82,7 +82,7 @@ export async function writeBatch(
   const written: CommitRecord[] = [];
   const results: Array<number | Error> = batch.map((request) => {
     try {
-      state = applyEvents(def, state, request.events);
+      state = applyCommit(def, state, request.events);
     } catch (error) {
       return error as Error;
     }

@@ -30,6 +30,8 @@ export interface LoadedState {
   eventsReplayed: number;
   /** When the snapshot used was written (undefined when none was). */
   snapshotAt: number | undefined;
+  /** When the first commit after that snapshot was made (undefined when none follows it). */
+  firstCommitAt: number | undefined;
   report: LoadReport;
   /** The state's JSON, when the load has it for free (a snapshot with nothing after it). */
   stateJson: string | undefined;
@@ -146,6 +148,7 @@ class Rebuild {
   seq = 0;
   snapshotSeq = 0;
   snapshotAt: number | undefined;
+  firstCommitAt: number | undefined;
   eventsReplayed = 0;
   commitsReplayed = 0;
   private state: unknown;
@@ -187,6 +190,7 @@ class Rebuild {
     for (const record of records) {
       if (record.seq !== this.seq + 1) throw missingHistory(this.def, this.seq, record.seq, this.damaged);
       this.oldestRecordVersion = Math.min(this.oldestRecordVersion, record.version);
+      this.firstCommitAt ??= record.commits[0]?.at;
       for (const commit of commitsAtCurrentVersion(this.def, record)) {
         this.state = applyEvents(this.def, this.current(), commit.events);
         this.eventsReplayed += commit.events.length;
@@ -213,6 +217,7 @@ class Rebuild {
       seq: this.seq,
       eventsReplayed: this.eventsReplayed,
       snapshotAt: this.snapshotAt,
+      firstCommitAt: this.firstCommitAt,
       report,
       // The snapshot's own JSON is the state's JSON when nothing changed it since.
       stateJson: this.commitsReplayed === 0 && migratedFrom === this.def.version ? this.json : undefined,

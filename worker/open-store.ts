@@ -1,23 +1,39 @@
+import { refuseDataLoss, type DataLossPolicy } from '../src/data-loss.js';
 import type { EventOf, Reducers, StoreDefinition } from '../src/define-store.js';
 import { Listeners } from '../src/listeners.js';
 import type { Store } from '../src/store.js';
 import { Engine, type EngineOptions } from './engine.js';
 
 /** Options of `openStore`. */
-export type OpenStoreOptions = EngineOptions;
+export interface OpenStoreOptions extends EngineOptions {
+  /**
+   * When the store's data is found gone (the browser deleted the database,
+   * see `LoadReport.dataLoss`): `'reject'` fails with `DATA_LOST`;
+   * `'open-empty'` opens the empty store and reports it in `loadReport.dataLoss`.
+   * @default 'reject'
+   */
+  onDataLoss?: DataLossPolicy;
+}
 
 /**
  * Opens a store on this thread, with no worker: for tests, Node (with
  * fake-indexeddb) and server-side use. Same engine, same database format as
  * `serveStore`; `getState()` is the confirmed state (commits show once durable).
  *
- * @throws TidemarkError `VERSION_AHEAD`, `MIGRATION_MISSING`, `JOURNAL_GAP`, `DATA_DAMAGED`, `STORAGE_FAILED`.
+ * @throws TidemarkError `DATA_LOST` (unless `onDataLoss: 'open-empty'`), `VERSION_AHEAD`, `MIGRATION_MISSING`,
+ * `JOURNAL_GAP`, `DATA_DAMAGED`, `STORAGE_FAILED`.
  */
 export async function openStore<S, R extends Reducers<S>>(
   def: StoreDefinition<S, R>,
   options: OpenStoreOptions = {},
 ): Promise<Store<S, EventOf<R>>> {
   const engine = await Engine.open(def as unknown as StoreDefinition<unknown, Reducers<unknown>>, options);
+  try {
+    refuseDataLoss(def.name, engine.loadReport, options.onDataLoss);
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
   const listeners = new Listeners<S>(() => engine.getState() as S);
   let previous = engine.getState() as S;
   engine.subscribe(() => {

@@ -1,5 +1,7 @@
 import { Gzip, gunzipSync, strFromU8, strToU8 } from 'fflate';
+import { TidemarkError } from '../src/errors.js';
 import { hashAsciiBytes, hashText } from '../src/hash.js';
+import { findNotPlainData } from '../src/plain-data.js';
 
 /** A state turned into snapshot bytes. */
 export interface EncodedState {
@@ -19,13 +21,13 @@ export const SNAPSHOT_GZIP_LEVEL = 1;
 export const SNAPSHOT_SLICE_BYTES = 256 * 1024;
 
 /**
- * Serialises a state as JSON and gzips it; the hash is of the JSON. Large
+ * Serialises a state as JSON (checked: see toCheckedJson) and gzips it; the hash is of the JSON. Large
  * states are compressed in slices with a yield between them, so a
  * checkpoint does not stall the worker. The state must not be mutated
  * meanwhile (reducers return new objects, so it is not).
  */
 export async function encodeState(state: unknown): Promise<EncodedState> {
-  return encodeJson(JSON.stringify(state));
+  return encodeJson(toCheckedJson(state));
 }
 
 /** encodeState of a value already turned into JSON (e.g. journal records for a remote segment). */
@@ -41,6 +43,59 @@ export async function encodeJson(json: string): Promise<EncodedState> {
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
   return { bytes: concat(chunks), rawBytes: raw.length, hash };
+}
+
+const notPlain = new Error('not plain data');
+
+/**
+ * Checks each value as JSON.stringify meets it: `this[key]` is the value
+ * before `toJSON` (a Date arrives as a string), so anything JSON would change
+ * on the way back (a Map, a class instance, undefined, a hole, -0, NaN, a
+ * toJSON) throws. Plain objects and arrays pass through untouched.
+ */
+function plainOnly(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  switch (typeof raw) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (Number.isFinite(raw) && !Object.is(raw, -0)) return value;
+      throw notPlain;
+    case 'object':
+      if (raw === null || (raw === value && (Array.isArray(raw) || isPlainObject(raw)))) return value;
+      throw notPlain;
+    default:
+      throw notPlain;
+  }
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * `JSON.stringify(state)`, refusing a state that would not load back equal:
+ * the check rides on the one walk JSON.stringify makes (a replacer), and the
+ * path is looked for only when it fails.
+ * @throws TidemarkError `NOT_PLAIN_DATA` with `details.path` and `details.found`.
+ */
+export function toCheckedJson(state: unknown): string {
+  try {
+    return JSON.stringify(state, plainOnly);
+  } catch (error) {
+    // The replacer's own throw, or JSON.stringify's on a cycle or a BigInt.
+    const bad = findNotPlainData(state) ?? { path: '', found: error instanceof Error ? error.message : String(error) };
+    throw new TidemarkError(
+      'NOT_PLAIN_DATA',
+      `The state holds ${bad.found} at ${bad.path || 'its root'}, which JSON does not keep: a snapshot of it would load ` +
+        'back different (a Map becomes {}, a hole null, undefined is dropped, -0 becomes 0). No snapshot was written; ' +
+        'the journal still holds every commit. Find the reducer that puts it there and make it return plain data ' +
+        '(turn on devChecks in defineStore to catch it at that commit).',
+      { cause: error === notPlain ? undefined : error, details: { path: bad.path, found: bad.found } },
+    );
+  }
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

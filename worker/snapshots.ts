@@ -26,6 +26,8 @@ export async function writeSnapshot(
   damaged: readonly number[] = [],
 ): Promise<void> {
   const write = db.transaction('snapshots', 'readwrite', { durability: 'strict' });
+  // A failed put rejects first, and then `done` too, before it is awaited: that one must not go unhandled.
+  write.done.catch(() => {});
   await write.store.put(snapshot);
   // A damaged snapshot must not count toward retention: keeping it would push out a good one.
   const deletes = damaged.filter((seq) => seq !== snapshot.seq).map((seq) => write.store.delete(seq));

@@ -184,3 +184,36 @@ describe('invariant 5: load time does not grow with the length of the history', 
     expect(long.journal).toBeLessThanOrEqual(2 * 200 + 100 + 100);
   }, 60_000);
 });
+
+describe('the checkpoint cooldown', () => {
+  test('counts from the first commit of a store with no snapshot, not from when it was reopened', async () => {
+    let now = 1_000_000;
+    const idb = freshIndexedDB();
+    const def = todoStore({ checkpoint: { everyEvents: 2, everyMs: 1e12, cooldownMs: 10_000 } });
+    const first = await open(def, idb, { now: () => now });
+    await first.commit({ type: 'incremented', by: 1 });
+    now += 5_000;
+    // A reload 5 s after the first commit (a crash-style reopen: no last snapshot from close()).
+    const reloaded = await open(def, idb, { now: () => now });
+    now += 5_001; // 10 s after the first commit, 5 s after the reload
+    await reloaded.commit({ type: 'incremented', by: 1 });
+    await expect.poll(async () => (await reloaded.stats()).snapshots.map((s) => s.seq), { timeout: 1_000 }).toEqual([2]);
+  });
+
+  test('counts from the newest snapshot when the store has one', async () => {
+    let now = 1_000_000;
+    const idb = freshIndexedDB();
+    const def = todoStore({ checkpoint: { everyEvents: 1, everyMs: 1e12, cooldownMs: 10_000 } });
+    const first = await open(def, idb, { now: () => now });
+    await first.commit({ type: 'incremented', by: 1 });
+    await first.checkpoint(); // a snapshot at seq 1, written at 1_000_000
+    now += 9_000;
+    const reloaded = await open(def, idb, { now: () => now });
+    await reloaded.commit({ type: 'incremented', by: 1 }); // 9 s after the snapshot: cooling down
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await reloaded.stats()).snapshots.map((s) => s.seq)).toEqual([1]);
+    now += 1_000;
+    await reloaded.commit({ type: 'incremented', by: 1 }); // 10 s after it: due
+    await expect.poll(async () => (await reloaded.stats()).snapshots.map((s) => s.seq), { timeout: 1_000 }).toEqual([3, 1]);
+  });
+});

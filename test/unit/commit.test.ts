@@ -62,6 +62,7 @@ describe('commit', () => {
     ['NaN', { list: [1, Number.NaN] }, '.list[1]', 'NaN'],
     ['a Map', { map: new Map() }, '.map', 'Map'],
     ['a function', { f: () => 1 }, '.f', 'function'],
+    ['-0', { at: { x: -0 } }, '.at.x', '-0'],
   ])('a value holding %s is rejected with NOT_PLAIN_DATA naming its path', async (_name, extra, path, found) => {
     const idb = freshIndexedDB();
     const store = await open(todoStore(), idb);

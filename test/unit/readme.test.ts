@@ -32,6 +32,7 @@ function typeCheck(files: string[]): string[] {
       'tidemark/worker': [path.join(repoRoot, 'worker/index.ts')],
       'tidemark/react': [path.join(repoRoot, 'src/react.ts')],
       'tidemark/s3': [path.join(repoRoot, 'worker/remote/s3-remote.ts')],
+      'tidemark/testing': [path.join(repoRoot, 'worker/testing/index.ts')],
     },
   });
   return ts.getPreEmitDiagnostics(program).map((d) => {

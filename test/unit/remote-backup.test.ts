@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { hashState, TidemarkError } from 'tidemark';
 import { memoryRemote, type MemoryRemote, type RemoteFaultInjection } from 'tidemark/worker';
+import { faultyIndexedDB } from 'tidemark/testing';
 import { readSegmentObject, readSnapshotObject, seqOfKey } from '../../worker/remote/objects.js';
 import { freshIndexedDB, open, readJournal, todoStore } from './fixtures.js';
 
@@ -277,6 +278,24 @@ describe('remote backup (in-memory remote)', () => {
     expect(store.getState().count).toBe(2);
     expect(await store.commit({ type: 'incremented', by: 1 })).toEqual({ seq: 2 });
     await store.close();
+  });
+
+  test('a database the browser wiped is rebuilt from the remote as it opens: the loss is reported with how far it was recovered, not refused', async () => {
+    const remote = memoryRemote(fast);
+    const before = await open(todoStore(), freshIndexedDB(), { remote });
+    for (let i = 0; i < 6; i++) await before.commit({ type: 'added', id: `t${i}`, text: 'kept' });
+    await before.whenUploaded();
+    await before.close();
+    // The same device after Chromium deleted its database: empty, and upgradeneeded says dataLoss.
+    const wiped = faultyIndexedDB({ indexedDB: freshIndexedDB(), dataLoss: 'IndexedDB (database was corrupt): Unknown corruption' });
+    const after = await open(todoStore(), wiped, { remote });
+    expect(after.loadReport.dataLoss).toMatchObject({ kind: 'total', detectedBy: 'browser', recoveredThrough: 6 });
+    expect(after.loadReport.source).toBe('remote');
+    expect(hashState(after.getState())).toBe(hashState(before.getState()));
+    // Without a remote the same wipe is refused with DATA_LOST.
+    const alone = faultyIndexedDB({ indexedDB: freshIndexedDB(), dataLoss: 'IndexedDB (database was corrupt): Unknown corruption' });
+    expect((await rejection(open(todoStore(), alone))).code).toBe('DATA_LOST');
+    await after.close();
   });
 });
 

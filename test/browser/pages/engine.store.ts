@@ -3,6 +3,7 @@
 // current one (version 2) and an older one (version 1), which must refuse data
 // the current one wrote.
 import { defineStore, type EventsOf, type StateOf } from 'tidemark';
+import type { Faults } from 'tidemark/testing';
 
 /** Which store a worker serves; the page passes it to the worker as the Worker's `name`. */
 export interface EngineStoreConfig {
@@ -15,6 +16,13 @@ export interface EngineStoreConfig {
    * @default 2
    */
   snapshots?: number;
+  /**
+   * Write a periodic snapshot every this many events (no cooldown), so
+   * snapshot transactions overlap commits; none when absent.
+   */
+  checkpointEvery?: number;
+  /** Faults the worker injects into its IndexedDB (tidemark/testing's faultyIndexedDB); none when absent. */
+  faults?: Faults;
 }
 
 export const CURRENT_VERSION = 2;
@@ -22,8 +30,8 @@ export const OLDER_VERSION = 1;
 
 /**
  * The store of the engine tests. Periodic checkpoints are effectively off
- * (huge thresholds), so a test decides exactly when snapshots are written,
- * with `checkpoint()`.
+ * (huge thresholds) unless `checkpointEvery` is set, so a test decides
+ * exactly when snapshots are written, with `checkpoint()`.
  */
 export function engineStore(config: EngineStoreConfig) {
   return defineStore({
@@ -35,7 +43,7 @@ export function engineStore(config: EngineStoreConfig) {
       appended: (s, e: { n: number }) => ({ ...s, list: [...s.list, e.n] }),
       noted: (s, e: { id: string; text: string }) => ({ ...s, notes: { ...s.notes, [e.id]: e.text } }),
     },
-    checkpoint: { everyEvents: 1_000_000_000, everyMs: 1e12, cooldownMs: 0 },
+    checkpoint: { everyEvents: config.checkpointEvery ?? 1_000_000_000, everyMs: 1e12, cooldownMs: 0 },
     retention: { snapshots: config.snapshots ?? 2 },
   });
 }

@@ -14,6 +14,7 @@ import {
   type SnapshotInfo,
   type StoreStats,
 } from 'tidemark';
+import { deleteStore } from 'tidemark/worker';
 import { engineStore, numberedCommit, type EngineEvent, type EngineState, type EngineStoreConfig } from './engine.store';
 
 /** An error as the page saw it. */
@@ -238,6 +239,36 @@ const api = {
     return { killed, issued, ackedAtKill, failures };
   },
 
+  /**
+   * Starts committing numbered commits from `from` upward, each in a task of
+   * its own and none awaited, at most `window` unacknowledged at a time, and
+   * returns at once. Each acknowledgement is reported at once through the
+   * page binding `tmAck(n)` (the kill loop's Node side exposes it), so Node
+   * knows every commit acknowledged before it kills the browser.
+   */
+  commitUntilKilled(from: number, window = 64): void {
+    const s = current();
+    const ack = (globalThis as unknown as { tmAck?: (n: number) => void }).tmAck;
+    if (!ack) throw new Error('tm: commitUntilKilled needs the tmAck binding');
+    let unacked = 0;
+    void (async () => {
+      for (let n = from; ; ) {
+        if (unacked < window) {
+          unacked++;
+          const k = n++;
+          s.commit(...numberedCommit(k)).then(
+            () => {
+              unacked--;
+              ack(k);
+            },
+            () => unacked--,
+          );
+        }
+        await nextTask();
+      }
+    })();
+  },
+
   /** Every commit of the last crashRun acknowledged so far, kill or not. */
   ackedInLastCrash(): number[] {
     return [...lastCrashAcks];
@@ -314,6 +345,61 @@ const api = {
       });
       return to - from;
     });
+  },
+
+  /**
+   * Opens database `name` and leaves two readwrite transactions running, one
+   * on `journal` and one on `snapshots`, each kept alive by a chain of puts
+   * (far from any real key) that never ends: the state in which Chromium,
+   * killed, is known to find "invalid locks on disk" and wipe the database.
+   * Resolves once both have written.
+   */
+  async holdTwoWriters(name: string): Promise<void> {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(name);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const hold = (storeName: 'journal' | 'snapshots') =>
+      new Promise<void>((resolve) => {
+        const store = db.transaction(storeName, 'readwrite').objectStore(storeName);
+        let n = 0;
+        const again = (): void => {
+          const req = store.put({ seq: 1e15 + (n % 10), last: 1e15, filler: 'x'.repeat(100) });
+          req.onsuccess = () => {
+            if (++n === 20) resolve();
+            again();
+          };
+        };
+        again();
+      });
+    await Promise.all([hold('journal'), hold('snapshots')]);
+  },
+
+  /** Deletes database `name` behind the store's back, as the browser does when it wipes it (the worker must be gone). */
+  deleteDatabaseBehindTheStore(name: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = indexedDB.deleteDatabase(name);
+      req.onsuccess = () => resolve();
+      req.onerror = () => reject(req.error);
+      req.onblocked = () => reject(new Error(`tm: deleting "${name}" is blocked by an open connection`));
+    });
+  },
+
+  /** Deletes the store on purpose, with tidemark's deleteStore. */
+  deleteStore(name: string): Promise<void> {
+    return deleteStore(name);
+  },
+
+  /** True when tidemark's mark that store `name` holds data exists in the Origin Private File System. */
+  async hasDataMarker(name: string): Promise<boolean> {
+    try {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('tidemark');
+      await dir.getFileHandle(`${encodeURIComponent(name)}.has-data`);
+      return true;
+    } catch {
+      return false;
+    }
   },
 };
 

@@ -1,8 +1,9 @@
 // The worker of the engine page: serves the store the page named in the
 // Worker's `name` (a JSON EngineStoreConfig), so each test can use a store of
-// its own, or an older build of it.
+// its own, or an older build of it, optionally over a faulty IndexedDB.
+import { faultyIndexedDB } from 'tidemark/testing';
 import { serveStore } from 'tidemark/worker';
 import { engineStore, type EngineStoreConfig } from './engine.store';
 
 const config = JSON.parse(self.name) as EngineStoreConfig;
-serveStore(engineStore(config));
+serveStore(engineStore(config), config.faults ? { indexedDB: faultyIndexedDB(config.faults) } : {});

@@ -1,0 +1,20 @@
+// npm run torture -- --kills=N
+// The kill loop of test/browser/kill-loop.ts for a long run: Chromium is
+// SIGKILLed N times while a page commits, and relaunched on the same profile.
+// Prints one line per kill and a summary: acked / lost / partial /
+// wipes detected. Exits non-zero on any finding.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const kills = Number(process.argv.find((arg) => arg.startsWith('--kills='))?.slice('--kills='.length) ?? 300);
+if (!Number.isInteger(kills) || kills < 1) {
+  console.error('Usage: npm run torture -- --kills=N   (N ≥ 1, default 300)');
+  process.exit(2);
+}
+const root = fileURLToPath(new URL('../', import.meta.url));
+const vitest = spawn('npx', ['vitest', 'run', '--project', 'chromium', 'test/browser/kill-loop.test.ts', '--reporter=default'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, TIDEMARK_KILLS: String(kills), TIDEMARK_TORTURE: '1' },
+});
+vitest.on('exit', (code) => process.exit(code ?? 1));

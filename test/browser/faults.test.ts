@@ -1,0 +1,111 @@
+// Storage faults in real Chromium: a quota lowered through the DevTools
+// protocol (as a full disk would), and tidemark/testing's faultyIndexedDB
+// running inside the store's worker. The page sees each fault as an error
+// code on the commit that met it, and nothing else is lost.
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, waitFor, type Harness, type HarnessPage } from './harness';
+import type { EnginePageApi, EngineWindow, Outcome } from './pages/engine';
+import { CURRENT_VERSION, numberedCommit, stateAfter, type EngineStoreConfig } from './pages/engine.store';
+
+let harness: Harness | undefined;
+const started = () => harness ?? expect.unreachable('startHarness() did not finish');
+beforeAll(async () => {
+  harness = await startHarness();
+});
+afterAll(() => harness?.close());
+
+const opened: HarnessPage[] = [];
+afterEach(async () => {
+  for (const { context } of opened.splice(0)) await context.close();
+});
+
+function uniqueStore(label: string, options: Partial<EngineStoreConfig> = {}): EngineStoreConfig {
+  return { name: `faults-${label}-${Math.random().toString(36).slice(2, 10)}`, version: CURRENT_VERSION, ...options };
+}
+
+async function openEnginePage(): Promise<HarnessPage> {
+  const page = await started().newPage('/test/browser/pages/engine.html');
+  opened.push(page);
+  await waitFor(page.page, () => 'tm' in window, { what: 'the engine page to publish window.tm' });
+  return page;
+}
+
+function tm<M extends keyof EnginePageApi>(page: Page, method: M, ...args: Parameters<EnginePageApi[M]>) {
+  return page.evaluate(
+    ({ method, args }) => {
+      const api = (window as unknown as EngineWindow).tm as unknown as Record<string, (...a: unknown[]) => unknown>;
+      return api[method]!(...args);
+    },
+    { method, args: args as unknown[] },
+  ) as Promise<Awaited<ReturnType<EnginePageApi[M]>>>;
+}
+
+function ok<T>(outcome: Outcome<T>, what: string): T {
+  if (!outcome.ok) throw new Error(`${what} failed on the page with ${outcome.error.code ?? outcome.error.name}: ${outcome.error.message}`);
+  return outcome.value;
+}
+
+/** Incompressible text, so the quota is met by bytes as written (LevelDB compresses). */
+function noise(n: number, bytes: number): string {
+  let x = n * 2654435761;
+  let out = '';
+  while (out.length < bytes) {
+    x = (x ^ (x << 13)) >>> 0;
+    x = (x ^ (x >>> 17)) >>> 0;
+    x = (x ^ (x << 5)) >>> 0;
+    out += x.toString(36);
+  }
+  return out.slice(0, bytes);
+}
+
+describe('storage faults in Chromium', () => {
+  it('a quota lowered through DevTools rejects the commit that meets it with QUOTA_EXCEEDED; earlier commits survive a reload; the store works again when space returns', async () => {
+    const { page, context } = await openEnginePage();
+    const cdp = await context.newCDPSession(page);
+    const origin = started().baseUrl;
+    // Set before the store opens: a lowered quota is applied late to an open database.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 400_000 });
+    const config = uniqueStore('quota');
+    ok(await tm(page, 'connect', config), 'connect');
+
+    const acked: number[] = [];
+    let code: string | undefined;
+    for (let n = 1; n <= 200 && !code; n++) {
+      const outcome = await tm(page, 'commit', [{ type: 'noted', id: `big${n}`, text: noise(n, 20_000) }]);
+      if (outcome.ok) acked.push(n);
+      else code = outcome.error.code;
+    }
+    expect(code).toBe('QUOTA_EXCEEDED');
+    expect(acked.length).toBeGreaterThan(0);
+
+    await page.reload();
+    await waitFor(page, () => 'tm' in window);
+    const reloaded = ok(await tm(page, 'connect', config), 'connect after the reload');
+    expect(Object.keys(reloaded.state.notes)).toEqual(acked.map((n) => `big${n}`));
+
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin }); // no quotaSize: the browser's own quota again
+    const again = ok(await tm(page, 'commit', [{ type: 'noted', id: 'after', text: noise(999, 20_000) }]), 'a commit once space returned');
+    expect(again.seq).toBe(acked.length + 1);
+  });
+
+  it('faultyIndexedDB inside the worker: an aborted transaction rejects its commit with STORAGE_FAILED, writes none of it, and the next commit lands', async () => {
+    const { page, errors } = await openEnginePage();
+    const config = uniqueStore('abort', { faults: { abortEvery: 2 } });
+    ok(await tm(page, 'connect', config), 'connect');
+    expect(ok(await tm(page, 'commit', numberedCommit(1)), 'commit 1').seq).toBe(1);
+    const aborted = await tm(page, 'commit', numberedCommit(2));
+    expect(aborted.ok).toBe(false);
+    expect(!aborted.ok && aborted.error).toMatchObject({ isTidemarkError: true, code: 'STORAGE_FAILED' });
+    expect((await tm(page, 'state')).state).toEqual(stateAfter(1));
+    expect((await tm(page, 'rawJournal', config.name)).flatMap((r) => r.commitSeqs)).toEqual([1]);
+
+    const next = ok(await tm(page, 'commit', [{ type: 'appended', n: 2 }]), 'the commit after the abort');
+    expect(next.seq).toBe(2);
+    await tm(page, 'terminate');
+    const reloaded = ok(await tm(page, 'connect', { name: config.name, version: config.version }), 'a fresh worker without faults');
+    expect(reloaded.state.list).toEqual([1, 2]);
+    expect(reloaded.state.a).toBe(1);
+    expect(errors).toEqual([]);
+  });
+});
