@@ -183,8 +183,10 @@ describe('remote backup (in-memory remote)', () => {
   test('hydration skips a damaged remote snapshot, falls back to an older one, and reports it', async () => {
     const remote = memoryRemote({ ...fast, snapshotEveryCommits: 1, snapshotCooldownMs: 0 });
     const store = await open(todoStore({ checkpoint: { everyEvents: 1, cooldownMs: 0 } }), freshIndexedDB(), { remote });
-    for (let i = 0; i < 6; i++) await store.commit({ type: 'incremented', by: 1 });
-    await store.whenUploaded();
+    for (let i = 0; i < 6; i++) {
+      await store.commit({ type: 'incremented', by: 1 });
+      await store.whenUploaded(); // before retention trims the journal: the segments go up, not just snapshots
+    }
     const snapshots = [...remote.objects.keys()].filter((k) => k.startsWith('snap/')).sort();
     expect(snapshots.length).toBeGreaterThanOrEqual(2);
     const newest = snapshots[snapshots.length - 1]!;
@@ -296,6 +298,31 @@ describe('remote backup (in-memory remote)', () => {
     const alone = faultyIndexedDB({ indexedDB: freshIndexedDB(), dataLoss: 'IndexedDB (database was corrupt): Unknown corruption' });
     expect((await rejection(open(todoStore(), alone))).code).toBe('DATA_LOST');
     await after.close();
+  });
+
+  test('a damaged remote snapshot that alone covered some commits is DATA_DAMAGED naming what is lost, never a shorter state', async () => {
+    const remote = memoryRemote(fast);
+    const idb = freshIndexedDB();
+    const def = todoStore({ checkpoint: { everyEvents: 1_000_000, cooldownMs: 0 }, snapshots: 1 });
+    const online = await open(def, idb, { remote });
+    for (let i = 0; i < 3; i++) await online.commit({ type: 'incremented', by: 1 });
+    await online.whenUploaded(); // log/1: commits 1–3
+    await online.close();
+    const offline = await open(def, idb); // a long time without the remote...
+    for (let i = 0; i < 6; i++) await offline.commit({ type: 'incremented', by: 1 });
+    await offline.checkpoint(); // ...and retention trims commits 4–8 that were never uploaded
+    await offline.close();
+    const store = await open(def, idb, { remote });
+    await store.whenUploaded(); // so only snap/9 carries them
+    const keys = [...remote.objects.keys()];
+    expect(keys).toContain('snap/00000000000000000009');
+    expect(keys.filter((k) => k.startsWith('log/')).every((k) => seqOfKey(k) <= 3)).toBe(true);
+    const bytes = remote.objects.get('snap/00000000000000000009')!;
+    bytes[bytes.length - 12]! ^= 0xff;
+    const error = await rejection(open(todoStore(), freshIndexedDB(), { remote }));
+    expect(error.code).toBe('DATA_DAMAGED');
+    expect(error.details).toMatchObject({ restorableThrough: 3 });
+    await store.close();
   });
 });
 

@@ -66,6 +66,17 @@ export async function download(remote: Remote, def: AnyDefinition, now: () => nu
       );
     }
     const { records, seq, bytes } = await chain(remote, def, base, after, segmentObjects);
+    // A damaged snapshot newer than where the log ends held commits nothing else has: never a shorter state.
+    const lost = damaged.filter((d) => seqOfKey(d.key) > seq);
+    if (lost.length > 0) {
+      throw new TidemarkError(
+        'DATA_DAMAGED',
+        `The remote snapshot ${remote.target}${lost[0]!.key} of store "${def.name}" is damaged (${lost[0]!.reason}), and the log ` +
+          `after the newest good snapshot ends at seq ${seq}, so commits ${seq + 1}–${seqOfKey(lost[0]!.key)} cannot be restored from the bucket. ` +
+          "Restore that object from the bucket's versioning, if enabled, or hydrate on a device that still has them.",
+        { details: { damaged, restorableThrough: seq } },
+      );
+    }
     const downloaded = (snapshotObject?.length ?? 0) + bytes;
     const report: HydrationReport = { snapshotSeq: base, seq, segments: after.length, bytes: downloaded, ms: now() - started, damaged };
     return { snapshot: snapshot?.record, snapshotJson: snapshot?.json, records, report };
