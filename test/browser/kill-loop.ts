@@ -248,14 +248,14 @@ function checkState(connected: Connected, acked: ReadonlySet<number>, kill: numb
   return { present, lost, partial, duplicated, outOfOrder, undetectedWipe, findings };
 }
 
-interface RunningChrome {
+export interface RunningChrome {
   browser: Browser;
   /** SIGKILLs the whole process group and waits for it to exit. Safe to call twice. */
   kill(): Promise<void>;
 }
 
 /** Launches Chromium on `profile` in a process group of its own, and connects to it over CDP. */
-async function launch(executable: string, profile: string, onLogLine: (line: string) => void): Promise<RunningChrome> {
+export async function launch(executable: string, profile: string, onLogLine: (line: string) => void): Promise<RunningChrome> {
   const child: ChildProcess = spawn(
     executable,
     [...LAUNCH_ARGS, `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'],
@@ -328,7 +328,8 @@ function ok<T>(outcome: Outcome<T>, what: string): T {
   return outcome.value;
 }
 
-async function startServer(): Promise<ViteDevServer> {
+/** A Vite dev server for the test pages (engine and remote) on a free port. */
+export async function startServer(): Promise<ViteDevServer> {
   const server = await createServer({
     configFile: path.join(repoRoot, 'vite.config.ts'),
     root: repoRoot,
@@ -336,14 +337,14 @@ async function startServer(): Promise<ViteDevServer> {
     clearScreen: false,
     mode: 'development',
     cacheDir: 'node_modules/.vite-kill-loop',
-    optimizeDeps: { entries: ['test/browser/pages/engine.html'], include: ['idb', 'comlink', 'fflate'] },
+    optimizeDeps: { entries: ['test/browser/pages/engine.html', 'test/browser/pages/remote.html'], include: ['idb', 'comlink', 'fflate', 'aws4fetch'] },
     server: { host: '127.0.0.1', port: 0, strictPort: true, watch: null, hmr: false },
   });
   await server.listen();
   return server;
 }
 
-function originOf(server: ViteDevServer): string {
+export function originOf(server: ViteDevServer): string {
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('Vite did not report the URL it is listening on');
   return new URL(url).origin;
