@@ -40,7 +40,9 @@ export type TidemarkErrorCode =
   /** The remote failed in another way (missing bucket, bad answer, unreachable while it was needed). */
   | 'REMOTE_FAILED'
   /** The remote prefix holds a history that is not this device's (another writer, or a device that started empty offline). */
-  | 'REMOTE_CONFLICT';
+  | 'REMOTE_CONFLICT'
+  /** The server does not honour conditional writes (a second `If-None-Match: *` PUT of one key succeeded): it cannot sequence sync mode. */
+  | 'REMOTE_UNSUPPORTED';
 
 export interface TidemarkErrorOptions {
   /** The underlying error (a DOMException from IndexedDB, a reducer's throw…). */

@@ -36,6 +36,8 @@ export interface SegmentHeader {
   records: number;
   hash: string;
   rawBytes: number;
+  /** Sync mode: the id of the push that wrote it, so a device whose answer was lost knows its own segment. */
+  batch?: string;
 }
 
 const pad = (seq: number) => String(seq).padStart(20, '0');
@@ -55,7 +57,7 @@ export function snapshotObject(store: string, record: SnapshotRecord): Uint8Arra
 }
 
 /** Whole journal records as one segment object. */
-export async function segmentObject(store: string, records: readonly JournalRecord[], json?: string): Promise<Uint8Array> {
+export async function segmentObject(store: string, records: readonly JournalRecord[], json?: string, batch?: string): Promise<Uint8Array> {
   const encoded = await gzipJson(json ?? JSON.stringify(records));
   const header: SegmentHeader = {
     type: 'segment',
@@ -66,6 +68,7 @@ export async function segmentObject(store: string, records: readonly JournalReco
     records: records.length,
     hash: encoded.hash,
     rawBytes: encoded.rawBytes,
+    ...(batch !== undefined && { batch }),
   };
   return frame(header, encoded.bytes);
 }
