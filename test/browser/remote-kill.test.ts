@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ViteDevServer } from 'vite';
 import { findChromium, MISSING_BROWSER_HELP } from '../../scripts/chromium.mjs';
-import { checkBucket } from '../remote/bucket-layout';
-import { allowCors, createBucket, s3Server } from '../remote/s3-server';
+import { checkBucket } from '../unit/bucket-layout';
+import { allowCors, bucketRemote, createBucket, s3Server } from '../remote/s3-server';
 import { launch, originOf, startServer } from './kill-loop';
 import type { RemotePageApi, RemotePageConfig } from './pages/remote';
 
@@ -80,7 +80,7 @@ describe('remote backup when the whole browser is killed', () => {
       await rm_(page, 'whenUploaded');
       const { seq, hash } = await rm_(page, 'state');
       expect(seq).toBeGreaterThan(60);
-      expect(await checkBucket(bucket, `${config.s3.prefix}/`, name)).toBe(seq);
+      expect((await checkBucket(bucketRemote(bucket, config.s3.prefix), name)).through).toBe(seq);
       // A second profile: an empty context of the same browser hydrates from the bucket alone.
       const fresh = await (await chrome.browser.newContext()).newPage();
       await fresh.goto(`${originOf(server!)}/test/browser/pages/remote.html`);

@@ -3,8 +3,8 @@
 // context: empty IndexedDB) hydrates from the bucket alone.
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkBucket } from '../remote/bucket-layout';
-import { allowCors, createBucket, s3Server, type S3Bucket } from '../remote/s3-server';
+import { checkBucket } from '../unit/bucket-layout';
+import { allowCors, bucketRemote, createBucket, s3Server, type S3Bucket } from '../remote/s3-server';
 import { startHarness, waitFor, type Harness, type HarnessPage } from './harness';
 import type { RemotePageApi, RemotePageConfig } from './pages/remote';
 
@@ -55,7 +55,7 @@ describe('remote backup in Chromium, against Ceph RGW', () => {
     await rm(laptop.page, 'whenUploaded');
     expect(await rm(laptop.page, 'remote')).toMatchObject({ status: 'idle', uploadedSeq: 40, pendingCommits: 0 });
     expect(await rm(laptop.page, 'statuses')).toContain('uploading');
-    expect(await checkBucket(bucket, `${config.s3.prefix}/`, config.store.name)).toBe(40);
+    expect((await checkBucket(bucketRemote(bucket, config.s3.prefix), config.store.name)).through).toBe(40);
 
     const phone = await openPage();
     const hydrated = await rm(phone.page, 'connect', config);
@@ -75,7 +75,7 @@ describe('remote backup in Chromium, against Ceph RGW', () => {
     expect((await rm(page, 'remote')).uploadedSeq).toBe(0);
     await context.setOffline(false);
     await rm(page, 'whenUploaded');
-    expect(await checkBucket(bucket, `${config.s3.prefix}/`, config.store.name)).toBe(5);
+    expect((await checkBucket(bucketRemote(bucket, config.s3.prefix), config.store.name)).through).toBe(5);
   });
 
   it('killing the worker in the middle of uploads leaves no gap and no duplicate, and the next worker finishes the job', async () => {
@@ -89,7 +89,7 @@ describe('remote backup in Chromium, against Ceph RGW', () => {
     await rm(page, 'whenUploaded');
     const last = (await rm(page, 'state')).seq;
     expect(last).toBeGreaterThanOrEqual(reopened.seq);
-    expect(await checkBucket(bucket, `${config.s3.prefix}/`, config.store.name)).toBe(last);
+    expect((await checkBucket(bucketRemote(bucket, config.s3.prefix), config.store.name)).through).toBe(last);
 
     const fresh = await openPage();
     expect((await rm(fresh.page, 'connect', config)).hash).toBe((await rm(page, 'state')).hash);

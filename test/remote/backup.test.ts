@@ -1,12 +1,12 @@
 // The remote backup against a real S3 server (Ceph RGW): the engine in Node
 // with fake-indexeddb, uploading through s3Remote with SigV4.
 import { describe, expect, test } from 'vitest';
-import { hashState, TidemarkError } from 'tidemark';
+import { hashState } from 'tidemark';
 import { s3Remote, type S3RemoteOptions } from 'tidemark/s3';
 import { faultyRemote, type RemoteFaultInjection } from 'tidemark/worker';
-import { freshIndexedDB, open, readJournal, todoStore } from '../unit/fixtures.js';
-import { bucketKeys as keysUnder, checkBucket as checkLayout } from './bucket-layout.js';
-import { createBucket, s3Fetch, type S3Bucket } from './s3-server.js';
+import { freshIndexedDB, open, readJournal, rejection, todoStore } from '../unit/fixtures.js';
+import { checkBucket as checkLayout } from '../unit/bucket-layout.js';
+import { bucketRemote, createBucket, s3Fetch, type S3Bucket } from './s3-server.js';
 
 const fast = { uploadDelayMs: 0, maxBackoffMs: 50 };
 
@@ -16,14 +16,9 @@ function remoteFor(bucket: S3Bucket, options: Partial<S3RemoteOptions> = {}) {
 }
 
 const prefix = 'users/7/todos/';
-const bucketKeys = (bucket: S3Bucket) => keysUnder(bucket, prefix);
-const checkBucket = (bucket: S3Bucket) => checkLayout(bucket, prefix, 'todos');
+const bucketKeys = (bucket: S3Bucket) => bucketRemote(bucket, prefix).list('');
+const checkBucket = async (bucket: S3Bucket) => (await checkLayout(bucketRemote(bucket, prefix), 'todos')).through;
 
-async function rejection(promise: Promise<unknown>): Promise<TidemarkError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  if (!(error instanceof TidemarkError)) throw new Error(`expected a TidemarkError, got ${String(error)}`);
-  return error;
-}
 
 describe('remote backup against Ceph RGW', () => {
   test('invariant 6: commits uploaded from one device are restored on an empty one from the bucket alone', async () => {

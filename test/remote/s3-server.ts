@@ -11,6 +11,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
 import { inject } from 'vitest';
+import { s3Remote, type S3RemoteOptions } from 'tidemark/s3';
+import type { Remote } from '../../worker/remote/remote.js';
 
 /** How to reach the S3 server and sign for it. */
 export interface S3Server {
@@ -102,4 +104,10 @@ export async function allowCors(bucket: S3Bucket): Promise<void> {
   const headers = { 'Content-Type': 'application/xml', 'Content-MD5': createHash('md5').update(body).digest('base64') };
   const response = await s3Fetch(bucket.client, `${bucket.url()}?cors`, { method: 'PUT', body, headers });
   if (!response.ok) throw new Error(`Setting CORS on bucket ${bucket.name} failed: ${response.status} ${await response.text()}`);
+}
+
+/** tidemark's S3 remote on `bucket` under `prefix`, with the server's keys (and any other option). */
+export function bucketRemote(bucket: S3Bucket, prefix: string, options: Partial<S3RemoteOptions> = {}): Remote {
+  const { endpoint, accessKeyId, secretAccessKey, region } = bucket.server;
+  return s3Remote({ endpoint, bucket: bucket.name, prefix, credentials: { accessKeyId, secretAccessKey, region }, ...options });
 }

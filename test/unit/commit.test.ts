@@ -1,15 +1,7 @@
 import { describe, expect, test, vi } from 'vitest';
-import { hashState, isTidemarkError, TidemarkError } from 'tidemark';
-import { freshIndexedDB, open, readJournal, todoStore } from './fixtures.js';
+import { hashState, isTidemarkError } from 'tidemark';
+import { freshIndexedDB, open, readJournal, rejection, todoStore } from './fixtures.js';
 
-async function rejection(promise: Promise<unknown>): Promise<TidemarkError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof TidemarkError)) throw new Error(`expected a TidemarkError, got ${String(error)}`);
-  return error;
-}
 
 describe('commit', () => {
   test('applies all events of a commit and resolves with its seq once written', async () => {

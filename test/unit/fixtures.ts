@@ -1,4 +1,5 @@
 import { IDBFactory } from 'fake-indexeddb';
+import { TidemarkError } from 'tidemark';
 import { defineStore, type CheckpointOptions } from 'tidemark';
 import { openStore, type OpenStoreOptions } from 'tidemark/worker';
 
@@ -88,4 +89,14 @@ export function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The TidemarkError a promise rejects with; fails the test if it resolves or throws something else. */
+export async function rejection(promise: Promise<unknown>): Promise<TidemarkError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof TidemarkError)) throw new Error(`expected a TidemarkError, got ${String(error)}`);
+  return error;
 }

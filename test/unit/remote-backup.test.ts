@@ -1,36 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { hashState, TidemarkError } from 'tidemark';
-import { memoryRemote, type MemoryRemote, type RemoteFaultInjection } from 'tidemark/worker';
+import { hashState } from 'tidemark';
+import { memoryRemote, type RemoteFaultInjection } from 'tidemark/worker';
 import { faultyIndexedDB } from 'tidemark/testing';
 import { readSegmentObject, readSnapshotObject, seqOfKey } from '../../worker/remote/objects.js';
-import { freshIndexedDB, open, readJournal, todoStore } from './fixtures.js';
+import { checkBucket } from './bucket-layout.js';
+import { freshIndexedDB, open, readJournal, rejection, todoStore } from './fixtures.js';
 
 const fast = { uploadDelayMs: 0, maxBackoffMs: 20 };
-
-/** Every commit seq the bucket can restore, checked for invariant 7: no hole a snapshot does not cover, no overlap. */
-async function bucketLayout(remote: MemoryRemote, store = 'todos') {
-  const keys = [...remote.objects.keys()].sort();
-  const snapshots = keys.filter((k) => k.startsWith('snap/')).map(seqOfKey);
-  const segments: Array<{ first: number; last: number }> = [];
-  for (const key of keys.filter((k) => k.startsWith('log/'))) {
-    const { header } = await readSegmentObject(remote.objects.get(key)!, key, store);
-    segments.push({ first: header.first, last: header.last });
-  }
-  let through = 0;
-  for (const segment of segments) {
-    const covered = segment.first === through + 1 || snapshots.some((s) => s >= through && s === segment.first - 1);
-    if (!covered) throw new Error(`hole before log/${segment.first}: bucket holds through ${through}, snapshots ${snapshots}`);
-    if (segment.first <= through) throw new Error(`overlap at log/${segment.first}`);
-    through = segment.last;
-  }
-  return { snapshots, segments, through: Math.max(through, ...snapshots, 0) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<TidemarkError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  if (!(error instanceof TidemarkError)) throw new Error(`expected a TidemarkError, got ${String(error)}`);
-  return error;
-}
 
 describe('remote backup (in-memory remote)', () => {
   test('whenUploaded resolves once the bucket holds every commit, as one segment from seq 1', async () => {
@@ -72,7 +48,7 @@ describe('remote backup (in-memory remote)', () => {
     const store = await open(todoStore({ checkpoint: { everyEvents: 4, cooldownMs: 0 } }), freshIndexedDB(), { remote });
     for (let i = 0; i < 30; i++) await store.commit({ type: 'incremented', by: 1 });
     await store.whenUploaded();
-    const layout = await bucketLayout(remote);
+    const layout = await checkBucket(remote, 'todos');
     expect(layout.through).toBe(30);
     expect(layout.snapshots.length).toBeGreaterThan(0);
     // Every snapshot is at a segment boundary: the next segment starts right after it.
@@ -94,7 +70,7 @@ describe('remote backup (in-memory remote)', () => {
     expect(store.remote.lastError).toMatchObject({ code: 'REMOTE_FAILED', retrying: true });
     online = true;
     await store.whenUploaded();
-    const layout = await bucketLayout(remote);
+    const layout = await checkBucket(remote, 'todos');
     expect(layout.snapshots).toEqual([40]);
     expect(layout.through).toBe(40);
     const fresh = await open(todoStore(), freshIndexedDB(), { remote });
@@ -111,7 +87,7 @@ describe('remote backup (in-memory remote)', () => {
     const store = await open(todoStore(), freshIndexedDB(), { remote });
     for (let i = 0; i < 5; i++) await store.commit({ type: 'incremented', by: 1 });
     await store.whenUploaded();
-    const layout = await bucketLayout(remote);
+    const layout = await checkBucket(remote, 'todos');
     expect(layout.through).toBe(5);
     await store.close();
   });
@@ -130,7 +106,7 @@ describe('remote backup (in-memory remote)', () => {
     const second = await open(todoStore(), idb, { remote: memoryRemote({ ...fast, objects }) });
     await second.commit({ type: 'incremented', by: 1 });
     await second.whenUploaded();
-    const layout = await bucketLayout(memoryRemote({ objects }));
+    const layout = await checkBucket(memoryRemote({ objects }), 'todos');
     expect(layout.through).toBe(4);
     await second.close();
   });

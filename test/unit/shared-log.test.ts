@@ -1,10 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { hashState, TidemarkError } from 'tidemark';
-import { applyEvents } from '../../src/apply-events.js';
 import { faultyRemote, memoryRemote } from 'tidemark/worker';
 import { probeConditionalWrites } from '../../worker/remote/capability-probe.js';
 import type { Remote } from '../../worker/remote/remote.js';
-import { checkInvariants, commit, def, newDevice, readLog, run, sync } from './sync-devices.js';
+import { checkInvariants, commit, newDevice, readLog, run, sync } from './sync-devices.js';
 
 describe('sync: the bucket sequences devices (in-memory remote, many seeds)', () => {
   test('invariants a–e: 4 devices × 60 commits, offline spells, drops, lost answers and 503s, over 40 seeds', async () => {

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, test } from 'vitest';
-import { connectStore, defineStore, TidemarkError } from 'tidemark';
+import { describe, expect, test } from 'vitest';
+import { connectStore, defineStore } from 'tidemark';
 import { serveStore } from 'tidemark/worker';
-import { freshIndexedDB, open, readJournal, readSnapshots } from './fixtures.js';
+import { freshIndexedDB, open, readJournal, readSnapshots, rejection } from './fixtures.js';
 
 class Point {
   constructor(readonly x: number) {}
@@ -44,14 +44,6 @@ function formStore(options: { devChecks: boolean; everyEvents?: number; name?: s
   });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<TidemarkError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof TidemarkError)) throw new Error(`expected a TidemarkError, got ${String(error)}`);
-  return error;
-}
 
 const jsonCases: Array<[Kind, string, string]> = [
   ['map', '.fields.city', 'Map'],
