@@ -4,7 +4,7 @@ import { memoryRemote, type RemoteFaultInjection } from 'tidemark/worker';
 import { faultyIndexedDB } from 'tidemark/testing';
 import { readSegmentObject, readSnapshotObject, seqOfKey } from '../../worker/remote/objects.js';
 import { checkBucket } from './bucket-layout.js';
-import { freshIndexedDB, open, readJournal, rejection, todoStore } from './fixtures.js';
+import { freshIndexedDB, open, readJournal, rejection, request, todoStore, withRawDatabase } from './fixtures.js';
 
 const fast = { uploadDelayMs: 0, maxBackoffMs: 20 };
 
@@ -299,6 +299,52 @@ describe('remote backup (in-memory remote)', () => {
     expect(error.code).toBe('DATA_DAMAGED');
     expect(error.details).toMatchObject({ restorableThrough: 3 });
     await store.close();
+  });
+
+  test('a cursor that fell behind the bucket (a crash lost its last writes) is caught up with it: no overlap, no duplicate', async () => {
+    const remote = memoryRemote(fast);
+    const idb = freshIndexedDB();
+    const def = todoStore({ checkpoint: { everyEvents: 1_000_000, cooldownMs: 0 }, snapshots: 1 });
+    const first = await open(def, idb, { remote });
+    for (let i = 0; i < 3; i++) await first.commit({ type: 'incremented', by: 1 });
+    await first.whenUploaded();
+    const early = await withRawDatabase(idb, 'todos', (db) => request(db.transaction('remote').objectStore('remote').get('upload')));
+    for (let i = 0; i < 5; i++) await first.commit({ type: 'incremented', by: 1 });
+    await first.whenUploaded(); // the bucket holds 1–8
+    await first.close();
+    // The cursor's last writes are lost (relaxed durability, browser killed): it says 3 again.
+    await withRawDatabase(idb, 'todos', (db) => request(db.transaction('remote', 'readwrite').objectStore('remote').put(early, 'upload')));
+    const offline = await open(def, idb);
+    await offline.commit({ type: 'incremented', by: 1 });
+    await offline.checkpoint(); // trims the journal: planning from the stale cursor would send snap/9 then overlap nothing, or log/4 again
+    await offline.close();
+    const store = await open(def, idb, { remote });
+    await store.commit({ type: 'incremented', by: 1 });
+    await store.whenUploaded();
+    const layout = await checkBucket(remote, 'todos'); // throws on an overlap or a hole
+    expect(layout.through).toBe(10);
+    const fresh = await open(todoStore(), freshIndexedDB(), { remote });
+    expect(fresh.getState().count).toBe(10);
+    await Promise.all([store.close(), fresh.close()]);
+  });
+
+  test('a prefix holding only another history\'s snapshot is REMOTE_CONFLICT too: nothing of this device is mixed in', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const donor = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects, snapshotEveryCommits: 1 }) });
+    await donor.commit({ type: 'incremented', by: 5 });
+    await donor.checkpoint();
+    await donor.commit({ type: 'incremented', by: 5 });
+    await donor.whenUploaded();
+    expect([...objects.keys()]).toContain('snap/00000000000000000001');
+    // Its snapshot is all that is left in the bucket (its segments deleted); then a device that started offline uploads.
+    for (const key of [...objects.keys()]) if (key.startsWith('log/')) objects.delete(key);
+    let reachable = false;
+    const device = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects, faults: () => (reachable ? undefined : 'drop') }) });
+    await device.commit({ type: 'incremented', by: 1 });
+    reachable = true;
+    expect((await rejection(device.whenUploaded())).code).toBe('REMOTE_CONFLICT');
+    expect([...objects.keys()].every((k) => k.startsWith('snap/'))).toBe(true);
+    await Promise.all([donor.close(), device.close()]);
   });
 });
 

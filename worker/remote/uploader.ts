@@ -11,6 +11,9 @@ import { toRemoteError } from './remote-error.js';
 /** Journal records read per step; a segment takes as many as fit in `segmentBytes`. */
 const RECORDS_PER_READ = 1000;
 
+/** Objects past the cursor looked at when catching up with the bucket: a crash leaves one or two. */
+const RECONCILE_LIMIT = 50;
+
 /** What the uploader needs from its engine. */
 export interface UploaderHost {
   readonly db: Database;
@@ -52,6 +55,8 @@ export class Uploader {
   private failures = 0;
   private blocked: TidemarkError | null = null;
   private lastForcedAt = -Infinity;
+  /** The bucket may hold uploads the cursor does not know of: at the start, and after a failed round. */
+  private mustReconcile = true;
   /** After a network fault, no round before this time (epoch ms), whatever asks for one. */
   private retryAt = 0;
   private stopped = false;
@@ -147,9 +152,11 @@ export class Uploader {
       await withUploadLock(this.host.storeName, async () => {
         let cursor = await readCursor(this.host.db, this.remote.target);
         this.advance(cursor.through);
-        if (cursor.through === 0) {
-          cursor = await this.checkFirstUpload(cursor);
-          if (cursor.through > 0) await writeCursor(this.host.db, cursor);
+        if (this.mustReconcile) {
+          const reconciled = await this.reconcile(cursor);
+          if (reconciled.through !== cursor.through) await writeCursor(this.host.db, reconciled);
+          cursor = reconciled;
+          this.mustReconcile = false;
           this.advance(cursor.through);
         }
         // A pipeline: while one object goes up, the next is read, serialised
@@ -185,6 +192,7 @@ export class Uploader {
 
   /** A network fault retries with backoff; a refusal blocks until it is retried after the longest backoff. */
   private fail(error: unknown): void {
+    this.mustReconcile = true;
     const fault = error instanceof RemoteFault ? error : undefined;
     const retrying = fault?.kind === 'transient';
     const mapped = toRemoteError(error, 'upload');
@@ -322,23 +330,43 @@ export class Uploader {
   }
 
   /**
-   * Before the first upload to a remote: it must be empty, or hold only the
-   * one object a crash interrupted us after (checked like a retry).
+   * Catches the cursor up with the bucket, at the start and after a failed
+   * upload: objects past the cursor are this device's uploads whose answer
+   * was lost or whose cursor a crash did not keep (the cursor is written
+   * relaxed, and behind the next upload). Each is checked like a retry and
+   * adopted in seq order; planning from a stale cursor could otherwise
+   * upload a snapshot and a segment that overlaps one already there. What
+   * does not chain on is another writer's: REMOTE_CONFLICT.
    */
-  private async checkFirstUpload(cursor: UploadCursor): Promise<UploadCursor> {
-    const keys = await this.remote.list('', { limit: 2 }, this.abort.signal);
-    if (keys.length === 0) return cursor;
-    const key = keys[0]!;
-    if (keys.length > 1 || Number.isNaN(seqOfKey(key))) throw this.conflict(key);
-    if (key.startsWith('log/')) {
-      if (seqOfKey(key) !== 1) throw this.conflict(key);
-      return { ...cursor, through: await this.checkSameSegment(key) };
+  private async reconcile(cursor: UploadCursor): Promise<UploadCursor> {
+    const { signal } = this.abort;
+    const [segments, snapshots] = await Promise.all([
+      this.remote.list('log/', { startAfter: segmentKey(cursor.through), limit: RECONCILE_LIMIT }, signal),
+      this.remote.list('snap/', { startAfter: snapshotKey(cursor.through), limit: RECONCILE_LIMIT }, signal),
+    ]);
+    let current = cursor;
+    for (;;) {
+      const next = segmentKey(current.through + 1);
+      if (segments.includes(next)) {
+        current = { target: current.target, through: await this.checkSameSegment(next), snapshotSeq: current.snapshotSeq };
+        continue;
+      }
+      const snapshot = snapshots.find((key) => seqOfKey(key) > current.through);
+      if (!snapshot) break;
+      const seq = seqOfKey(snapshot);
+      const hash = (await this.host.db.get('snapshots', seq))?.hash ?? (current.sending?.seq === seq ? current.sending.hash : undefined);
+      if (hash) await this.checkSameSnapshot(snapshot, hash);
+      // Pruned here since: it is ours if the segment after it is (a snapshot goes up before the segments after it).
+      else if (segments.includes(segmentKey(seq + 1))) await this.checkSameSegment(segmentKey(seq + 1));
+      // A last snapshot that cannot be checked overlaps nothing: leave it, unless nothing here was ever uploaded.
+      else if (cursor.through === 0) throw this.conflict(snapshot);
+      else break;
+      current = { target: current.target, through: seq, snapshotSeq: seq };
     }
-    const seq = seqOfKey(key);
-    const hash = (await this.host.db.get('snapshots', seq))?.hash ?? (cursor.sending?.seq === seq ? cursor.sending.hash : undefined);
-    if (!hash) throw this.conflict(key);
-    await this.checkSameSnapshot(key, hash);
-    return { target: cursor.target, through: seq, snapshotSeq: seq };
+    // Only segments can overlap: one that does not chain on is another writer's.
+    const stray = segments.find((key) => seqOfKey(key) > current.through);
+    if (stray) throw this.conflict(stray);
+    return current;
   }
 
   private conflict(key: string): TidemarkError {
