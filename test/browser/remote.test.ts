@@ -73,6 +73,7 @@ describe('remote backup in Chromium, against Ceph RGW', () => {
     await rm(page, 'append', 1, 5);
     await waitFor(page, () => (window as unknown as { rm: RemotePageApi }).rm.remote().pendingCommits === 5, { what: 'five commits waiting' });
     expect((await rm(page, 'remote')).uploadedSeq).toBe(0);
+    expect(await rm(page, 'statuses')).toContain('offline'); // the worker sees navigator.onLine go false
     await context.setOffline(false);
     await rm(page, 'whenUploaded');
     expect((await checkBucket(bucketRemote(bucket, config.s3.prefix), config.store.name)).through).toBe(5);

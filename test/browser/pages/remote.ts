@@ -21,13 +21,14 @@ function current() {
 const api = {
   async connect(config: RemotePageConfig): Promise<{ hash: string; seq: number; loadReport: LoadReport; remote: RemoteStatus }> {
     worker = new Worker(new URL('./remote.worker.ts', import.meta.url), { type: 'module', name: JSON.stringify(config) });
-    store = await connectStore(engineStore(config.store), worker);
+    const connected = await connectStore(engineStore(config.store), worker);
+    store = connected;
     statuses.length = 0;
-    statuses.push(store.remote.status);
-    store.subscribe(() => {
-      if (statuses[statuses.length - 1] !== current().remote.status) statuses.push(current().remote.status);
+    statuses.push(connected.remote.status);
+    connected.subscribe(() => {
+      if (store === connected && statuses[statuses.length - 1] !== connected.remote.status) statuses.push(connected.remote.status);
     });
-    return { hash: hashState(store.getState()), seq: store.confirmedSeq, loadReport: store.loadReport, remote: store.remote };
+    return { hash: hashState(connected.getState()), seq: connected.confirmedSeq, loadReport: connected.loadReport, remote: connected.remote };
   },
   /** Commits n1…n2 as `appended` events, without awaiting each; resolves with the last seq. */
   async append(from: number, to: number): Promise<number> {
