@@ -54,6 +54,13 @@ export interface LoadReport {
    * database, or it is empty though it held commits. The store opened empty.
    */
   dataLoss?: DataLoss;
+  /**
+   * Set when the load replayed past a snapshot's seq (falling back from a
+   * damaged one) and the state there did not hash to the hash that snapshot
+   * was written with: a reducer is not deterministic or mutates its input,
+   * or the stored hash itself is damaged. Run `store.verify()` to find out.
+   */
+  replayMismatch?: { seq: number; expected: string; actual: string };
   /** `'remote'` when the local database was empty and the state came from the remote (a new device). @default 'local' */
   source?: 'local' | 'remote';
   /** What the download from the remote took, when `source` is `'remote'`. */

@@ -98,3 +98,35 @@ describe('verify()', () => {
     }
   });
 });
+
+describe('the cheap check on load', () => {
+  async function damageBytes(idb: IDBFactory, name: string, seq: number) {
+    const { withRawDatabase, request } = await import('./fixtures.js');
+    await withRawDatabase(idb, name, async (db) => {
+      const snapshots = db.transaction('snapshots', 'readwrite').objectStore('snapshots');
+      const record = await request(snapshots.get(seq));
+      record.bytes = record.bytes.slice();
+      record.bytes[record.bytes.length - 20] ^= 0xff; // the bytes rot; the hash it was written with stays
+      await request(snapshots.put(record));
+    });
+  }
+
+  for (const [kind, mismatch] of [['random', true], ['mutating', false]] as const) {
+    test(`a load that falls back past a damaged snapshot checks its stored hash: ${mismatch ? 'a Math.random() reducer is reported' : 'deterministic reducers pass'}`, async () => {
+      const idb = freshIndexedDB();
+      const def = brokenStore(kind);
+      const store = await open(def, idb);
+      await store.commit({ type: 'pushed', n: 1 });
+      await store.checkpoint(); // seq 1
+      await store.commit({ type: 'rolled' });
+      await store.checkpoint(); // seq 2
+      await store.commit({ type: 'pushed', n: 3 });
+      await store.whenSaved();
+      await damageBytes(idb, def.name, 2);
+      const again = await open(def, idb);
+      expect(again.loadReport).toMatchObject({ fellBack: true, snapshotSeq: 1 });
+      if (mismatch) expect(again.loadReport.replayMismatch).toMatchObject({ seq: 2 });
+      else expect(again.loadReport.replayMismatch).toBeUndefined();
+    });
+  }
+});
