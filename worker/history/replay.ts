@@ -2,7 +2,8 @@ import { applyEvents } from '../../src/apply-events.js';
 import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import { TidemarkError } from '../../src/errors.js';
 import type { CommitRecord } from '../../src/types.js';
-import { commitsAtCurrentVersion } from '../load.js';
+import type { Database } from '../database.js';
+import { REPLAY_BATCH_RECORDS, commitsAtCurrentVersion } from '../load.js';
 import { assertNotAhead, migrateState } from '../migrations.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
 import { canGunzipNatively, verifyState, verifyStateNatively } from '../snapshot-codec.js';
@@ -54,6 +55,23 @@ export async function snapshotState(def: AnyDefinition, record: SnapshotRecord):
 }
 
 /**
+ * The journal records holding seqs `after + 1` … `through`, in batches of
+ * REPLAY_BATCH_RECORDS, each read in a readonly transaction of its own: a
+ * commit (a readwrite transaction on `journal`) waits for one batch at most,
+ * never for the whole range. A trim between batches shows as a gap, which
+ * `replay` reports.
+ */
+export async function* readJournal(db: Database, after: number, through: number): AsyncGenerator<JournalRecord[]> {
+  let next = after + 1;
+  while (next <= through) {
+    const records = await db.getAll('journal', IDBKeyRange.bound(next, through), REPLAY_BATCH_RECORDS);
+    if (records.length === 0) return;
+    yield records;
+    next = records[records.length - 1]!.last + 1;
+  }
+}
+
+/**
  * Replays journal records on `state` (the state after `seq`) through
  * `through`, yielding every REPLAY_SLICE_MS. `visit` sees the state after
  * each commit; returning false stops the replay there.
@@ -62,14 +80,14 @@ export async function snapshotState(def: AnyDefinition, record: SnapshotRecord):
 export async function replay(
   def: AnyDefinition,
   start: { seq: number; state: unknown },
-  records: readonly JournalRecord[],
+  batches: AsyncIterable<readonly JournalRecord[]>,
   through: number,
   visit?: (commit: CommitRecord, state: unknown) => boolean | void,
 ): Promise<{ seq: number; state: unknown; commits: number }> {
   let { seq, state } = start;
   let commits = 0;
   let sliceStart = performance.now();
-  for (const record of records) {
+  for await (const records of batches) for (const record of records) {
     if (record.seq > seq + 1) {
       throw new TidemarkError('JOURNAL_GAP', `The journal of store "${def.name}" jumps from seq ${seq} to ${record.seq}: the state after it cannot be rebuilt.`, {
         details: { after: seq, found: record.seq },

@@ -1,9 +1,10 @@
 import type { Reducers, StoreDefinition } from '../../src/define-store.js';
+import { isTidemarkError } from '../../src/errors.js';
 import { hashState } from '../../src/hash.js';
 import type { CommitRecord, ReplayDivergence, VerifyResult } from '../../src/types.js';
 import type { Database } from '../database.js';
 import type { SnapshotRecord } from '../records.js';
-import { replay, snapshotState } from './replay.js';
+import { readJournal, replay, snapshotState } from './replay.js';
 import { readRetained } from './window.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
@@ -16,10 +17,25 @@ const REPORTED_COMMITS = 100;
  * (or the initial state) through the whole journal and checks that the
  * state at every later snapshot's seq hashes to the hash that snapshot was
  * written with, then that the head equals the live state. Snapshots written
- * by an older version are skipped (their hash is of the old shape). Reads in
- * one readonly transaction, replays in slices (see replay.ts).
+ * by an older version are skipped (their hash is of the old shape). Reads the
+ * journal in batches and replays in slices (see replay.ts), so commits go on
+ * meanwhile; a commit made during it simply ends the live check (seqs differ).
  */
 export async function verifyReplay(
+  db: Database,
+  def: AnyDefinition,
+  live: () => { seq: number; state: unknown },
+  now: () => number,
+): Promise<VerifyResult> {
+  try {
+    return await verifyOnce(db, def, live, now);
+  } catch (error) {
+    if (!isTidemarkError(error, 'JOURNAL_GAP')) throw error;
+    return verifyOnce(db, def, live, now); // a checkpoint trimmed the journal under us: start from the new window
+  }
+}
+
+async function verifyOnce(
   db: Database,
   def: AnyDefinition,
   live: () => { seq: number; state: unknown },
@@ -37,14 +53,13 @@ export async function verifyReplay(
     else if (cursor.value.version === def.version) checkpoints.set(cursor.value.seq, cursor.value.hash);
     cursor = await cursor.continue();
   }
-  const records = await tx.objectStore('journal').getAll(IDBKeyRange.lowerBound(fromSeq + 1));
   await tx.done;
 
   const start = { seq: fromSeq, state: base ? await snapshotState(def, base) : def.initial() };
   const checked: number[] = [];
   const since: CommitRecord[] = [];
   let divergence: ReplayDivergence | null = null;
-  const replayed = await replay(def, start, records, Infinity, (commit, state) => {
+  const replayed = await replay(def, start, readJournal(db, fromSeq, Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER, (commit, state) => {
     since.push(commit);
     if (since.length > REPORTED_COMMITS) since.shift();
     const expected = checkpoints.get(commit.seq);
