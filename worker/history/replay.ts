@@ -3,7 +3,7 @@ import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import { TidemarkError } from '../../src/errors.js';
 import type { CommitRecord } from '../../src/types.js';
 import type { Database } from '../database.js';
-import { REPLAY_BATCH_RECORDS, commitsAtCurrentVersion } from '../load.js';
+import { commitsAtCurrentVersion } from '../load.js';
 import { assertNotAhead, migrateState } from '../migrations.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
 import { canGunzipNatively, verifyState, verifyStateNatively } from '../snapshot-codec.js';
@@ -16,6 +16,13 @@ type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
  * between slices instead of waiting for the whole replay.
  */
 export const REPLAY_SLICE_MS = 8;
+
+/**
+ * Journal records a history read takes per readonly transaction: a commit
+ * waits for one such read at most. Smaller than a load's batches (500),
+ * which have no commits to let through.
+ */
+export const HISTORY_BATCH_RECORDS = 200;
 
 const channel = typeof MessageChannel === 'function' ? new MessageChannel() : undefined;
 const waiting: Array<() => void> = [];
@@ -56,7 +63,7 @@ export async function snapshotState(def: AnyDefinition, record: SnapshotRecord):
 
 /**
  * The journal records holding seqs `after + 1` … `through`, in batches of
- * REPLAY_BATCH_RECORDS, each read in a readonly transaction of its own: a
+ * HISTORY_BATCH_RECORDS, each read in a readonly transaction of its own: a
  * commit (a readwrite transaction on `journal`) waits for one batch at most,
  * never for the whole range. A trim between batches shows as a gap, which
  * `replay` reports.
@@ -64,7 +71,7 @@ export async function snapshotState(def: AnyDefinition, record: SnapshotRecord):
 export async function* readJournal(db: Database, after: number, through: number): AsyncGenerator<JournalRecord[]> {
   let next = after + 1;
   while (next <= through) {
-    const records = await db.getAll('journal', IDBKeyRange.bound(next, through), REPLAY_BATCH_RECORDS);
+    const records = await db.getAll('journal', IDBKeyRange.bound(next, through), HISTORY_BATCH_RECORDS);
     if (records.length === 0) return;
     yield records;
     next = records[records.length - 1]!.last + 1;
