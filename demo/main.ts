@@ -9,6 +9,7 @@ import { loadSummary } from './format';
 import { mountInspector } from './inspector';
 import { renderSaveStatus } from './save-status';
 import { mountTodoList } from './todo-list';
+import { mountTimeTravel } from './time-travel';
 
 const connection = createConnection();
 const log = createActivityLog(document.getElementById('activity') as HTMLOListElement);
@@ -41,6 +42,7 @@ const todoList = mountTodoList({
 });
 const inspector = mountInspector({ connection, onClosed: reconnectAfterClose, onError: showError });
 mountActions({ connection, inspector, log });
+const timeTravel = mountTimeTravel({ connection, log: (text, tone) => log.add(text, tone), onError: showError });
 
 // Render at most once a frame, however many commits arrive.
 let frame = 0;
@@ -62,10 +64,12 @@ connection.onSession((session) => {
   unsubscribe = session.store.subscribe(() => {
     renderSoon();
     inspector.refreshSoon();
+    timeTravel.refreshSoon();
   });
   todoList.setEnabled(true);
   renderSoon();
   inspector.refreshSoon();
+  timeTravel.refreshSoon();
 });
 
 connection.start().then(

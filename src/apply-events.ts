@@ -2,6 +2,7 @@ import type { Reducers, StoreDefinition } from './define-store.js';
 import { checkAndFreeze } from './dev-checks.js';
 import { TidemarkError } from './errors.js';
 import { findNotPlainData } from './plain-data.js';
+import { isStateEvent, stateOf } from './state-event.js';
 
 /** An event as it travels: a `type` and JSON-compatible fields. */
 export interface AnyEvent {
@@ -49,6 +50,11 @@ export function applyEvents<S>(def: StoreDefinition<S, Reducers<S>>, state: S, e
   let next = state;
   for (let index = 0; index < events.length; index++) {
     const event = events[index] as AnyEvent;
+    // tidemark's built-in "the state becomes X" (a rewind or an import): no user reducer runs.
+    if (isStateEvent(event)) {
+      next = stateOf(event) as S;
+      continue;
+    }
     const reducer = def.events[event.type] as ((state: S, event: AnyEvent) => S) | undefined;
     if (!reducer) {
       throw new TidemarkError('UNKNOWN_EVENT', `Store "${def.name}" has no reducer for event type "${event.type}".`, {

@@ -219,6 +219,14 @@ export async function connectStore<S, R extends Reducers<S>>(
     // This page's commits must be durable first: the worker uploads what it has.
     whenUploaded: () => whenSaved().then(() => remote.whenUploaded()),
     restoreFromRemote: (restoreOptions = {}) => whenSaved().then(() => remote.restoreFromRemote(restoreOptions)),
+    history: (historyOptions = {}) => remote.history(historyOptions),
+    stateAt: async (seq) => JSON.parse(await remote.stateAt(seq)) as S,
+    verify: () => remote.verify(),
+    // This page's commits must be in the journal first: the rewind comes after them.
+    rewind: (toSeq) => whenSaved().then(() => remote.rewind(toSeq)),
+    rewinds: () => remote.rewinds(),
+    exportBackup: () => whenSaved().then(() => remote.exportBackup()),
+    importBackup: (file, importOptions = {}) => whenSaved().then(() => remote.importBackup(file, importOptions)),
     get loadReport(): LoadReport {
       return hello.report;
     },

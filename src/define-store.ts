@@ -1,5 +1,6 @@
 import { isDevelopment } from './dev-checks.js';
 import { TidemarkError } from './errors.js';
+import { RESERVED_EVENT_PREFIX } from './state-event.js';
 
 /** A reducer: a pure, deterministic function from a state and an event to the next state. */
 export type Reducer<S> = (state: S, event: never) => S;
@@ -45,6 +46,14 @@ export interface RetentionOptions {
    * @default 5
    */
   snapshots?: number;
+  /**
+   * How long the safety snapshot a `rewind()` (or a replacing
+   * `importBackup`) writes is kept, whatever `snapshots` says, so the rewind
+   * can itself be undone (`store.rewinds()`). The journal is still trimmed
+   * behind the `snapshots` window: such a snapshot stands alone.
+   * @default 1209600000 (14 days)
+   */
+  rewindMs?: number;
 }
 
 /** Brings data written by `version - 1` forward to `version`. */
@@ -116,8 +125,8 @@ export const DEFAULT_CHECKPOINT: Required<CheckpointOptions> = {
   cooldownMs: 10_000,
 };
 
-/** Default retention: the last 5 snapshots. */
-export const DEFAULT_RETENTION: Required<RetentionOptions> = { snapshots: 5 };
+/** Default retention: the last 5 snapshots, and rewind safety snapshots for 14 days. */
+export const DEFAULT_RETENTION: Required<RetentionOptions> = { snapshots: 5, rewindMs: 14 * 24 * 60 * 60_000 };
 
 /**
  * Defines a store: its name, version, initial state and reducers. The state
@@ -137,6 +146,7 @@ export function defineStore<S, R extends Reducers<S>>(options: StoreOptions<S, R
   if (typeof options.events !== 'object' || options.events === null) fail('`events` must map event types to reducers.');
   for (const [type, reducer] of Object.entries(options.events)) {
     if (typeof reducer !== 'function') fail(`the reducer for "${type}" is not a function.`);
+    if (type.startsWith(RESERVED_EVENT_PREFIX)) fail(`event types starting with "${RESERVED_EVENT_PREFIX}" are tidemark's own; rename "${type}".`);
   }
   const checkpoint = { ...DEFAULT_CHECKPOINT, ...options.checkpoint };
   for (const [key, value] of Object.entries(checkpoint)) {
@@ -146,6 +156,7 @@ export function defineStore<S, R extends Reducers<S>>(options: StoreOptions<S, R
   if (!Number.isInteger(retention.snapshots) || retention.snapshots < 1) {
     fail('retention.snapshots must be a whole number ≥ 1.');
   }
+  if (!(retention.rewindMs >= 0)) fail('retention.rewindMs must be a number ≥ 0.');
   return Object.freeze({
     name: options.name,
     version,

@@ -42,7 +42,13 @@ export type TidemarkErrorCode =
   /** The remote prefix holds a history that is not this device's (another writer, or a device that started empty offline). */
   | 'REMOTE_CONFLICT'
   /** The server does not honour conditional writes (a second `If-None-Match: *` PUT of one key succeeded): it cannot sequence sync mode. */
-  | 'REMOTE_UNSUPPORTED';
+  | 'REMOTE_UNSUPPORTED'
+  /** The seq asked of `history`, `stateAt` or `rewind` is outside what retention keeps; `details` has the window. */
+  | 'HISTORY_OUT_OF_RANGE'
+  /** The backup file is truncated, altered, not a tidemark backup, or of another store; the message says which. */
+  | 'BACKUP_INVALID'
+  /** `importBackup` without `{ replace: true }` into a store that already holds commits. */
+  | 'STORE_NOT_EMPTY';
 
 export interface TidemarkErrorOptions {
   /** The underlying error (a DOMException from IndexedDB, a reducer's throw…). */

@@ -25,13 +25,23 @@ export type {
   CommitOptions,
   CommitRecord,
   CommitResult,
+  HistoryOptions,
+  HistoryPage,
+  HistoryWindow,
   HydrationReport,
+  ImportOptions,
+  ImportResult,
   LoadReport,
   RemoteStatus,
   RestoreOptions,
   RestoreResult,
+  ReplayDivergence,
+  RewindResult,
   SnapshotInfo,
   SnapshotKind,
   StoreStats,
   StoredEvent,
+  VerifyResult,
 } from './types.js';
+export { STATE_EVENT, RESERVED_EVENT_PREFIX } from './state-event.js';
+export type { StateEvent } from './state-event.js';

@@ -1,12 +1,27 @@
 import type { AnyEvent } from './apply-events.js';
 import type { WireError } from './error-transfer.js';
-import type { CommitOptions, CommitRecord, LoadReport, RemoteStatus, RestoreOptions, RestoreResult, SnapshotInfo, StoreStats } from './types.js';
+import type {
+  CommitOptions,
+  CommitRecord,
+  HistoryOptions,
+  HistoryPage,
+  ImportOptions,
+  ImportResult,
+  LoadReport,
+  RemoteStatus,
+  RestoreOptions,
+  RestoreResult,
+  RewindResult,
+  SnapshotInfo,
+  StoreStats,
+  VerifyResult,
+} from './types.js';
 
 /**
  * Bumped whenever WorkerApi or WorkerChange changes shape. The page sends it
  * in `hello`, and a worker from another build refuses the connection.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3; // 3: history, stateAt, verify, rewind, rewinds, backups
 
 /** One commit as the page sends it. */
 export interface CommitCall {
@@ -68,6 +83,20 @@ export interface WorkerApi {
   whenUploaded(): Promise<void>;
   /** Replaces the device's data with the remote's newest state (see Engine.restoreFromRemote). */
   restoreFromRemote(options: RestoreOptions): Promise<RestoreResult>;
+  /** One page of the retained commits (see Store.history). */
+  history(options: HistoryOptions): Promise<HistoryPage>;
+  /** The state after `seq`, as JSON (see Store.stateAt). */
+  stateAt(seq: number): Promise<string>;
+  /** Replays history and checks the stored hashes (see Store.verify). */
+  verify(): Promise<VerifyResult>;
+  /** Makes the state after `toSeq` current as a new commit (see Store.rewind). */
+  rewind(toSeq: number): Promise<RewindResult>;
+  /** The rewind safety snapshots, newest first. */
+  rewinds(): Promise<SnapshotInfo[]>;
+  /** A backup file of the store (see Store.exportBackup). */
+  exportBackup(): Promise<Blob>;
+  /** Imports a backup file (see Store.importBackup). */
+  importBackup(file: Blob, options: ImportOptions): Promise<ImportResult>;
   /** Stops listening to the given client's port. The engine stays open for other pages. */
   goodbye(clientId: string): Promise<void>;
 }

@@ -1,5 +1,20 @@
 import type { Subscribe } from './listeners.js';
-import type { CommitOptions, CommitResult, LoadReport, RemoteStatus, RestoreOptions, RestoreResult, SnapshotInfo, StoreStats } from './types.js';
+import type {
+  CommitOptions,
+  CommitResult,
+  HistoryOptions,
+  HistoryPage,
+  ImportOptions,
+  ImportResult,
+  LoadReport,
+  RemoteStatus,
+  RestoreOptions,
+  RestoreResult,
+  RewindResult,
+  SnapshotInfo,
+  StoreStats,
+  VerifyResult,
+} from './types.js';
 
 /**
  * A store, as `connectStore` (page, through the worker) and `openStore`
@@ -59,6 +74,54 @@ export interface Store<S, E> {
    * commits the bucket lacks, unless `{ discardLocal: true }`.
    */
   restoreFromRemote(options?: RestoreOptions): Promise<RestoreResult>;
+  /**
+   * One page of the retained commits, newest first (seq, time, origin,
+   * events), read in the worker without touching the live state. Pass the
+   * page's `next` as `fromSeq` to read on.
+   * @throws TidemarkError `HISTORY_OUT_OF_RANGE` when `fromSeq` is outside `window` (its details say what is kept).
+   */
+  history(options?: HistoryOptions): Promise<HistoryPage>;
+  /**
+   * The state after commit `seq`, rebuilt in the worker from the nearest
+   * snapshot at or before it plus the journal; the live state is not
+   * touched. Any seq of `history().window`, or of a rewind safety snapshot.
+   * @throws TidemarkError `HISTORY_OUT_OF_RANGE`, `DATA_DAMAGED`.
+   */
+  stateAt(seq: number): Promise<S>;
+  /**
+   * Replays the history from the oldest retained snapshot and checks that the
+   * state at every later snapshot's seq, and the head, hash as they did when
+   * written live. A divergence means a reducer is not deterministic or mutates
+   * its input; `divergence.message` says so, with the commits in between.
+   */
+  verify(): Promise<VerifyResult>;
+  /**
+   * Makes the state after `toSeq` current again: a safety snapshot of the
+   * current state is written (kind `rewind`, kept `retention.rewindMs`),
+   * then a new commit sets the old state, so history stays append-only and
+   * every tab (and the remote) sees it like any commit. Undo it with
+   * `rewind(result.safetySnapshot.seq)`. Commits made before the call are
+   * saved first.
+   * @throws TidemarkError `HISTORY_OUT_OF_RANGE` for a seq neither in the window nor a rewind snapshot's.
+   */
+  rewind(toSeq: number): Promise<RewindResult>;
+  /** The rewind safety snapshots kept, newest first: `rewind(seq)` to one of them undoes that rewind. */
+  rewinds(): Promise<SnapshotInfo[]>;
+  /**
+   * A backup file (gzip) of the store: a header with the store's name,
+   * version, seq range and hashes, its newest snapshot and the journal after
+   * it. Give it to `importBackup` on another profile or device.
+   */
+  exportBackup(): Promise<Blob>;
+  /**
+   * Imports a file from `exportBackup`, verified whole first. Into an empty
+   * store it loads the file's history (same seqs, same hash); with
+   * `{ replace: true }` a store with commits gets a safety snapshot and then
+   * the file's state as a new commit.
+   * @throws TidemarkError `BACKUP_INVALID` (truncated, altered, foreign, another store's: nothing changed),
+   * `STORE_NOT_EMPTY` without `replace`, `VERSION_AHEAD`, `MIGRATION_MISSING`.
+   */
+  importBackup(file: Blob, options?: ImportOptions): Promise<ImportResult>;
   /** The seq of the newest durable commit this store knows of. */
   readonly confirmedSeq: number;
   /** The state without pending commits (on the page; `openStore`'s state has none). */

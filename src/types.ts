@@ -54,6 +54,13 @@ export interface LoadReport {
    * database, or it is empty though it held commits. The store opened empty.
    */
   dataLoss?: DataLoss;
+  /**
+   * Set when the load replayed past a snapshot's seq (falling back from a
+   * damaged one) and the state there did not hash to the hash that snapshot
+   * was written with: a reducer is not deterministic or mutates its input,
+   * or the stored hash itself is damaged. Run `store.verify()` to find out.
+   */
+  replayMismatch?: { seq: number; expected: string; actual: string };
   /** `'remote'` when the local database was empty and the state came from the remote (a new device). @default 'local' */
   source?: 'local' | 'remote';
   /** What the download from the remote took, when `source` is `'remote'`. */
@@ -157,4 +164,113 @@ export interface RestoreResult {
   /** Commits this device had that the bucket did not, now gone (0 unless `discardLocal`). */
   discarded: number;
   report: HydrationReport;
+}
+
+/** Options of `store.history()`. */
+export interface HistoryOptions {
+  /**
+   * The newest seq to list (the page starts there and goes back). Pass the
+   * previous page's `next` to read on.
+   * @default the newest commit
+   */
+  fromSeq?: number;
+  /**
+   * Most commits in one page.
+   * @default 50
+   */
+  limit?: number;
+}
+
+/**
+ * What the database still holds of the past: the state after any seq from
+ * `firstSeq` to `lastSeq` can be rebuilt (`stateAt`, `rewind`), and the
+ * commits `firstSeq + 1` … `lastSeq` can be listed (`history`). Retention
+ * (`retention.snapshots`) decides how far back it reaches.
+ */
+export interface HistoryWindow {
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/** One page of `store.history()`. */
+export interface HistoryPage {
+  /**
+   * Retained commits, newest first, their events brought to the current
+   * version. A built-in `@tidemark/state` event (a rewind or an import) is
+   * listed without its `json`, which holds a whole state.
+   */
+  commits: CommitRecord[];
+  /** `fromSeq` of the next (older) page, or null when this one reached `window.firstSeq`. */
+  next: number | null;
+  window: HistoryWindow;
+}
+
+/** Where `verify()` found replay and the stored hashes to disagree. */
+export interface ReplayDivergence {
+  /** The seq whose replayed state differs. */
+  seq: number;
+  /** The hash stored at that seq (a snapshot's, or the live state's). */
+  expected: string;
+  /** The hash of the replayed state. */
+  actual: string;
+  /** What `expected` comes from. */
+  against: 'snapshot' | 'live';
+  /** The commits replayed since the last seq that matched (at most 100, the newest kept). */
+  commits: CommitRecord[];
+  /** What it means and what to do. */
+  message: string;
+}
+
+/** What `store.verify()` found. */
+export interface VerifyResult {
+  /** True when every checked hash matched. */
+  ok: boolean;
+  /** The seq replay started from (the oldest usable snapshot, or 0). */
+  fromSeq: number;
+  /** The last seq replayed. */
+  throughSeq: number;
+  commitsReplayed: number;
+  /** Seqs of the snapshots whose hash was checked (and matched, up to a divergence). */
+  snapshotsChecked: number[];
+  /** True when the replayed head was compared with the live state too. */
+  liveChecked: boolean;
+  /** The first divergence, or null. */
+  divergence: ReplayDivergence | null;
+  ms: number;
+}
+
+/** What `store.rewind()` did. */
+export interface RewindResult {
+  /** Seq of the new commit that made the old state current. */
+  seq: number;
+  /** The seq whose state is now current. */
+  toSeq: number;
+  /** The safety snapshot of the state before the rewind (`rewind(safety.seq)` undoes it); null for a store never written. */
+  safetySnapshot: SnapshotInfo | null;
+}
+
+/** Options of `importBackup`. */
+export interface ImportOptions {
+  /**
+   * Replace a store that already holds commits: a safety snapshot of its
+   * state is written first (listed by `rewinds()`), then the backup's state
+   * becomes current as a new commit. Without it, importing into a store that
+   * is not empty fails with `STORE_NOT_EMPTY` and nothing changes.
+   * @default false
+   */
+  replace?: boolean;
+}
+
+/** What `importBackup` did. */
+export interface ImportResult {
+  /** `'loaded'`: the empty store now holds the backup's snapshot and journal, seqs and all. `'replaced'`: its state became current as a new commit. */
+  mode: 'loaded' | 'replaced';
+  /** The store's seq now. */
+  seq: number;
+  /** hashState of the state now: equal to the exporting store's at `backup.lastSeq`. */
+  hash: string;
+  /** The seq range the file held. */
+  backup: { store: string; version: number; firstSeq: number; lastSeq: number; exportedAt: number };
+  /** With `replace`, the safety snapshot of the replaced state. */
+  safetySnapshot: SnapshotInfo | null;
 }

@@ -2,7 +2,14 @@ import { validateEvents } from '../src/apply-events.js';
 import type { Reducers, StoreDefinition } from '../src/define-store.js';
 import { TidemarkError } from '../src/errors.js';
 import { hashState } from '../src/hash.js';
-import type { CommitOptions, CommitRecord, CommitResult, LoadReport, RemoteStatus, RestoreOptions, RestoreResult, SnapshotInfo, SnapshotKind, StoreStats, StoredEvent } from '../src/types.js';
+import type { CommitOptions, CommitRecord, CommitResult, HistoryOptions, ImportOptions, ImportResult, HistoryPage, LoadReport, RemoteStatus, RestoreOptions, RestoreResult, RewindResult, SnapshotInfo, SnapshotKind, StoreStats, StoredEvent, VerifyResult } from '../src/types.js';
+import type { StateEvent } from '../src/state-event.js';
+import { readHistory } from './history/history.js';
+import { stateAt, type PastState } from './history/state-at.js';
+import { verifyReplay } from './history/verify.js';
+import { rewindTo } from './history/rewind.js';
+import { writeBackup } from './backup/backup-file.js';
+import { importInto } from './backup/import-backup.js';
 import { msUntilCheckpoint } from './checkpoint-policy.js';
 import { openDatabase, type Database } from './database.js';
 import { FellBehind, writeBatch } from './journal.js';
@@ -99,6 +106,8 @@ export class Engine {
   private writing: Promise<void> | null = null;
   private writingCount = 0;
   private pumpScheduled = false;
+  /** Set while an import writes the database: commits stay queued until it settles. */
+  private pausedBy: Promise<unknown> | null = null;
   private catchUpWanted = false;
   private checkpointing: Promise<SnapshotInfo | null> | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -171,7 +180,7 @@ export class Engine {
     // after a loss so the loss is reported again until the store is written.
     if (!empty || engine.report.source === 'remote' || engine.report.dataLoss) engine.markData();
     // Pay a migration or a fallback once: the next load starts from here.
-    if (engine.report.migratedFrom !== undefined || engine.report.fellBack) await engine.checkpoint('rewind');
+    if (engine.report.migratedFrom !== undefined || engine.report.fellBack) await engine.checkpoint('manual', { dropDamaged: true });
     engine.confirmed.parseSoon();
     await engine.uploader?.start();
     return engine;
@@ -229,9 +238,13 @@ export class Engine {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.enqueue(events as StoredEvent[], origin, options);
+  }
+
+  private enqueue(events: StoredEvent[], origin: string | undefined, options: CommitOptions): Promise<CommitResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({
-        events: events as StoredEvent[],
+        events,
         origin: origin ?? `${this.id}:${++this.commitCount}`,
         strict: (options.durability ?? this.options.durability ?? 'strict') === 'strict',
         resolve,
@@ -241,11 +254,20 @@ export class Engine {
     });
   }
 
+  /**
+   * Commits tidemark's built-in "the state becomes X" event (rewind, import),
+   * through the same queue and journal transaction as any commit; strict.
+   */
+  commitState(event: StateEvent): Promise<CommitResult> {
+    if (this.closedBecause || this.closing) return Promise.reject(this.closedError());
+    return this.enqueue([event as unknown as StoredEvent], undefined, { durability: 'strict' });
+  }
+
   /** Resolves once every commit queued so far is settled. */
   async whenSaved(): Promise<void> {
-    while (this.writing || this.queue.length > 0) {
+    while (this.writing || this.queue.length > 0 || this.pausedBy) {
       this.schedulePump();
-      await (this.writing ?? Promise.resolve());
+      await (this.writing ?? this.pausedBy ?? Promise.resolve());
       await Promise.resolve();
     }
   }
@@ -267,7 +289,7 @@ export class Engine {
   }
 
   private pump(): void {
-    if (this.writing || this.closedBecause) return;
+    if (this.writing || this.closedBecause || this.pausedBy) return;
     if (this.queue.length === 0 && !this.catchUpWanted) return;
     this.writing = this.writeNextBatch().finally(() => {
       this.writing = null;
@@ -367,12 +389,12 @@ export class Engine {
    * the newest snapshot when nothing changed since it, or null for a store
    * that was never written.
    */
-  checkpoint(kind: SnapshotKind = 'manual'): Promise<SnapshotInfo | null> {
+  checkpoint(kind: SnapshotKind = 'manual', options: { dropDamaged?: boolean } = {}): Promise<SnapshotInfo | null> {
     if (this.closedBecause) return Promise.reject(this.closedError());
     const previous = this.checkpointing ?? Promise.resolve(null);
     const run = previous
       .catch(() => null)
-      .then(() => this.writeCheckpoint(kind))
+      .then(() => this.writeCheckpoint(kind, options.dropDamaged ?? false))
       .finally(() => {
         if (this.checkpointing === run) this.checkpointing = null;
       });
@@ -380,17 +402,18 @@ export class Engine {
     return run;
   }
 
-  private async writeCheckpoint(kind: SnapshotKind): Promise<SnapshotInfo | null> {
+  private async writeCheckpoint(kind: SnapshotKind, dropDamaged: boolean): Promise<SnapshotInfo | null> {
     const eventsAt = this.eventsTotal;
-    if (eventsAt === this.eventsAtSnapshot && kind !== 'rewind') return this.lastSnapshot;
+    // A rewind's safety snapshot is written even when nothing changed: it must be kept as kind 'rewind'.
+    if (eventsAt === this.eventsAtSnapshot && kind !== 'rewind' && !dropDamaged) return this.lastSnapshot;
     if (this.seq === 0) return null;
     const { seq, state } = this;
     const at = this.now();
     try {
       const encoded = await encodeState(state);
       const record: SnapshotRecord = { seq, at, kind, version: this.def.version, codec: 'json+gzip', ...encoded };
-      const damaged = kind === 'rewind' ? this.report.damaged.map((d) => d.seq) : [];
-      await writeSnapshot(this.db, record, this.def.retention.snapshots, damaged);
+      const damaged = dropDamaged ? this.report.damaged.map((d) => d.seq) : [];
+      await writeSnapshot(this.db, record, this.def.retention.snapshots, damaged, at - this.def.retention.rewindMs);
       this.lastSnapshot = { seq, at, kind, version: record.version, bytes: record.bytes.byteLength, rawBytes: record.rawBytes, hash: record.hash };
       this.eventsAtSnapshot = eventsAt;
       this.lastSnapshotAt = at;
@@ -432,6 +455,95 @@ export class Engine {
       },
       remote: this.remoteStatus,
     };
+  }
+
+  /** One page of the retained commits, newest first (see worker/history/history.ts). */
+  history(options: HistoryOptions = {}): Promise<HistoryPage> {
+    if (this.closedBecause) return Promise.reject(this.closedError());
+    return readHistory(this.db, this.def, options);
+  }
+
+  /** The state after commit `seq`, rebuilt from history without touching the live state. */
+  stateAt(seq: number): Promise<PastState> {
+    if (this.closedBecause) return Promise.reject(this.closedError());
+    return stateAt(this.db, this.def, seq);
+  }
+
+  /** Replays history and checks every snapshot's hash, and the live state's (see worker/history/verify.ts). */
+  verify(): Promise<VerifyResult> {
+    if (this.closedBecause) return Promise.reject(this.closedError());
+    return verifyReplay(this.db, this.def, () => ({ seq: this.seq, state: this.state }), this.now);
+  }
+
+  /** Makes the state after `toSeq` current as a new commit, after a safety snapshot (see worker/history/rewind.ts). */
+  rewind(toSeq: number): Promise<RewindResult> {
+    if (this.closedBecause || this.closing) return Promise.reject(this.closedError());
+    return rewindTo(this.historyHost(), toSeq);
+  }
+
+  /** The rewind safety snapshots kept, newest first: `rewind(seq)` to one of them undoes a rewind. */
+  async rewinds(): Promise<SnapshotInfo[]> {
+    if (this.closedBecause) throw this.closedError();
+    return (await listSnapshots(this.db)).filter((s) => s.kind === 'rewind');
+  }
+
+  /** A backup file of the store: its newest snapshot and the journal after it (see worker/backup/backup-file.ts). */
+  exportBackup(): Promise<Blob> {
+    if (this.closedBecause) return Promise.reject(this.closedError());
+    return writeBackup(this.db, this.def, this.now());
+  }
+
+  /** Loads a backup file into this empty store, or replaces its state with `replace` (see worker/backup/import-backup.ts). */
+  importBackup(blob: Blob, options: ImportOptions = {}): Promise<ImportResult> {
+    if (this.closedBecause || this.closing) return Promise.reject(this.closedError());
+    return importInto(
+      {
+        ...this.historyHost(),
+        now: this.now,
+        seq: () => this.seq,
+        state: () => this.state,
+        exclusive: (work) => this.exclusive(work),
+        adopt: (loaded) => this.adoptWritten(loaded),
+      },
+      blob,
+      options,
+    );
+  }
+
+  /** What worker/history and worker/backup need of the engine. */
+  private historyHost() {
+    return {
+      db: this.db,
+      def: this.def,
+      checkpoint: (kind: SnapshotKind, options?: { dropDamaged?: boolean }) => this.checkpoint(kind, options),
+      commitState: (event: StateEvent) => this.commitState(event),
+    };
+  }
+
+  /** Runs `work` with no commit in flight and none starting until it ends: commits wait behind it, queued. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = (async () => {
+      await this.pausedBy?.catch(() => {});
+      while (this.writing) await this.writing;
+      return work();
+    })();
+    const settled = run.then(() => {}, () => {}).finally(() => {
+      if (this.pausedBy === settled) this.pausedBy = null;
+      this.schedulePump();
+    });
+    this.pausedBy = settled;
+    return run;
+  }
+
+  /** Starts over from a state this engine just wrote to the database (an import), and tells pages and tabs. */
+  private adoptWritten(loaded: LoadedState): void {
+    this.confirmed.adopt(loaded);
+    this.eventsAtSnapshot = this.eventsTotal;
+    this.lastSnapshotAt = loaded.snapshotAt ?? this.now();
+    this.emit({ type: 'reset', seq: this.seq, state: this.state });
+    this.tabs?.announce(this.seq);
+    this.markData();
+    this.uploader?.poke();
   }
 
   /** Where the remote uploader stands (`status: 'off'` without a remote). */

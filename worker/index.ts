@@ -14,3 +14,5 @@ export { faultyRemote } from './remote/faulty-remote.js';
 export type { RemoteCall, RemoteFaultInjection } from './remote/faulty-remote.js';
 export { RemoteFault } from './remote/remote.js';
 export type { ListOptions, Remote, RemoteFaultKind, RemotePolicy } from './remote/remote.js';
+export { importBackup } from './backup/import-file.js';
+export type { ImportBackupOptions } from './backup/import-file.js';

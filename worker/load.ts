@@ -1,6 +1,7 @@
 import { applyEvents } from '../src/apply-events.js';
 import type { Reducers, StoreDefinition } from '../src/define-store.js';
 import { TidemarkError } from '../src/errors.js';
+import { hashState } from '../src/hash.js';
 import type { CommitRecord, LoadReport } from '../src/types.js';
 import type { Database } from './database.js';
 import { assertNotAhead, migrateState, upcastEvents } from './migrations.js';
@@ -104,6 +105,8 @@ async function loadWithFallback(db: Database, def: AnyDefinition, started: numbe
       json = verifyState(record.bytes, record.hash);
     } catch (error) {
       damaged.push({ seq: record.seq, reason: (error as Error).message });
+      // Its bytes are bad, but the hash it was written with still checks the replay that passes its seq.
+      if (record.version === def.version) rebuild.checkAt(record.seq, record.hash);
       continue;
     }
     rebuild.fromSnapshot(json, record);
@@ -157,6 +160,9 @@ class Rebuild {
   private json: string | undefined;
   private dataVersion: number;
   private oldestRecordVersion: number;
+  /** Stored hashes of snapshots the replay passes (see checkAt). */
+  private readonly checks = new Map<number, string>();
+  private mismatch: LoadReport['replayMismatch'];
 
   constructor(
     private readonly def: AnyDefinition,
@@ -185,6 +191,15 @@ class Rebuild {
     return this.state;
   }
 
+  /**
+   * When the replay passes `seq`, the state must hash to `hash` (a snapshot's
+   * stored hash): a cheap check, paid only where a replay passes a snapshot.
+   * A mismatch is reported in `LoadReport.replayMismatch`.
+   */
+  checkAt(seq: number, hash: string): void {
+    this.checks.set(seq, hash);
+  }
+
   /** Applies records that follow on from `seq`. @throws TidemarkError `JOURNAL_GAP` at a gap. */
   apply(records: readonly JournalRecord[]): void {
     for (const record of records) {
@@ -197,6 +212,11 @@ class Rebuild {
       }
       this.commitsReplayed += record.last - record.seq + 1;
       this.seq = record.last;
+      const expected = this.checks.get(this.seq);
+      if (expected !== undefined && this.mismatch === undefined) {
+        const actual = hashState(this.current());
+        if (actual !== expected) this.mismatch = { seq: this.seq, expected, actual };
+      }
     }
   }
 
@@ -209,6 +229,7 @@ class Rebuild {
       fellBack: this.damaged.length > 0,
       damaged: this.damaged,
       ...(migratedFrom < this.def.version ? { migratedFrom } : {}),
+      ...(this.mismatch ? { replayMismatch: this.mismatch } : {}),
     };
     const unparsed = this.hasState ? undefined : this.json;
     return {

@@ -1,6 +1,8 @@
 import type { MigrationStep, Reducers, StoreDefinition } from '../src/define-store.js';
 import { TidemarkError } from '../src/errors.js';
 import type { StoredEvent } from '../src/types.js';
+import { hashText } from '../src/hash.js';
+import { isStateEvent, type StateEvent } from '../src/state-event.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
@@ -56,13 +58,24 @@ export function migrateState(def: AnyDefinition, state: unknown, from: number): 
   return current;
 }
 
-/** Brings events of version `from` to the definition's version; a step may split or drop events. */
+/**
+ * Brings events of version `from` to the definition's version; a step may
+ * split or drop events. tidemark's built-in state event (a rewind, an
+ * import) holds a whole state: the steps' `state` functions carry it forward,
+ * as they do a snapshot, and the user's `event` functions never see it.
+ */
 export function upcastEvents(def: AnyDefinition, events: StoredEvent[], from: number): StoredEvent[] {
   let current = events;
   for (const [version, step] of stepsFrom(def, from)) {
-    if (!step.event) continue;
-    const upcast = step.event.bind(step);
+    if (!step.event && !step.state) continue;
+    const upcast = step.event?.bind(step);
     current = current.flatMap((event) => {
+      if (isStateEvent(event)) {
+        if (!step.state) return [event];
+        const json = JSON.stringify(runStep(def, version, 'state', () => step.state!(JSON.parse(event.json))));
+        return [{ ...event, json, hash: hashText(json) } satisfies StateEvent as StoredEvent];
+      }
+      if (!upcast) return [event];
       const result = runStep(def, version, 'event', () => upcast(event));
       return (Array.isArray(result) ? result : result == null ? [] : [result]) as StoredEvent[];
     });

@@ -66,6 +66,13 @@ export async function openStore<S, R extends Reducers<S>>(
     },
     whenUploaded: () => engine.whenSaved().then(() => engine.whenUploaded()),
     restoreFromRemote: (restoreOptions = {}) => engine.restoreFromRemote(restoreOptions),
+    history: (historyOptions) => engine.history(historyOptions),
+    stateAt: async (seq) => (await engine.stateAt(seq)).state as S,
+    verify: () => engine.verify(),
+    rewind: (toSeq) => engine.whenSaved().then(() => engine.rewind(toSeq)),
+    rewinds: () => engine.rewinds(),
+    exportBackup: () => engine.whenSaved().then(() => engine.exportBackup()),
+    importBackup: (file, importOptions) => engine.importBackup(file, importOptions),
     get loadReport() {
       return engine.loadReport;
     },

@@ -86,6 +86,27 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
     async restoreFromRemote(restoreOptions) {
       return (await opening).restoreFromRemote(restoreOptions);
     },
+    async history(historyOptions) {
+      return (await opening).history(historyOptions);
+    },
+    async stateAt(seq) {
+      return JSON.stringify((await (await opening).stateAt(seq)).state);
+    },
+    async verify() {
+      return (await opening).verify();
+    },
+    async rewind(toSeq) {
+      return (await opening).rewind(toSeq);
+    },
+    async rewinds() {
+      return (await opening).rewinds();
+    },
+    async exportBackup() {
+      return (await opening).exportBackup();
+    },
+    async importBackup(file, importOptions) {
+      return (await opening).importBackup(file, importOptions);
+    },
     async catchUp() {
       (await opening).catchUp();
     },

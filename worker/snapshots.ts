@@ -4,8 +4,9 @@ import type { SnapshotRecord } from './records.js';
 
 /**
  * Writes a snapshot, deletes the `damaged` ones, prunes snapshots beyond
- * `keep`, and trims the journal records behind the oldest snapshot kept, all
- * in one transaction — so the journal stays bounded, and any point inside
+ * `keep` (except rewind safety snapshots written at or after
+ * `keepRewindsSince`, epoch ms), and trims the journal records behind the
+ * oldest of the `keep` newest snapshots, all in one transaction — so the journal stays bounded, and any point inside
  * the retention window can still be rebuilt.
  *
  * The transaction spans `journal` too, so it never runs beside a commit:
@@ -26,6 +27,7 @@ export async function writeSnapshot(
   snapshot: SnapshotRecord,
   keep: number,
   damaged: readonly number[] = [],
+  keepRewindsSince = Infinity,
 ): Promise<void> {
   const tx = db.transaction(['snapshots', 'journal'], 'readwrite', { durability: 'strict' });
   // A failed put rejects first, and then `done` too, before it is awaited: that one must not go unhandled.
@@ -35,9 +37,16 @@ export async function writeSnapshot(
   // A damaged snapshot must not count toward retention: keeping it would push out a good one.
   await Promise.all(damaged.filter((seq) => seq !== snapshot.seq).map((seq) => snapshots.delete(seq)));
   const keys = await snapshots.getAllKeys();
-  await Promise.all(keys.slice(0, Math.max(0, keys.length - keep)).map((key) => snapshots.delete(key)));
+  const beyond = keys.slice(0, Math.max(0, keys.length - keep));
+  // A rewind safety snapshot outlives the count for retention.rewindMs, standing alone (the journal
+  // behind it is trimmed as usual). Only snapshots beyond the count are read, to see their kind.
+  const kept = await Promise.all(beyond.map(async (key) => {
+    const old = await snapshots.get(key);
+    return old !== undefined && old.kind === 'rewind' && old.at >= keepRewindsSince;
+  }));
+  await Promise.all(beyond.filter((_, i) => !kept[i]).map((key) => snapshots.delete(key)));
   const [oldestKept, newest] = await Promise.all([
-    snapshots.getKey(IDBKeyRange.lowerBound(0)),
+    keys[Math.max(0, keys.length - keep)],
     tx.objectStore('journal').openKeyCursor(null, 'prev'),
   ]);
   const trimThrough = oldestKept === undefined || !newest ? 0 : Math.min(oldestKept, newest.key - 1);

@@ -37,6 +37,7 @@ import { openDatabase as openTidemarkDatabase, type Database } from '../../worke
 import type { JournalRecord, SnapshotRecord } from '../../worker/records';
 import { encodeState } from '../../worker/snapshot-codec';
 import { decodeRowName } from './decode-floor';
+import { stateAtRows } from './state-at';
 import {
   type AddedEvent, type BenchContext, type Row, type Suite,
   countLabel, done, latencyRows, makeEvent, makeEvents, median, msRow, openDatabase, rateRow, request, settle,
@@ -101,6 +102,7 @@ export const tidemark: Suite = {
         ...(await historyLoads(ctx)),
         ...(await stateLoads(ctx)),
         ...(await replay(ctx)),
+        ...(await stateAtRows(ctx)),
       ];
     } finally {
       longTasks.stop();

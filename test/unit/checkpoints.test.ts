@@ -107,7 +107,7 @@ describe('checkpoints and compaction', () => {
     expect(again.loadReport.commitsReplayed).toBe(2);
     expect(again.loadReport.damaged.map((d) => d.seq)).toEqual([2]);
     // The fallback is paid once: a fresh snapshot at the head is written.
-    expect((await again.stats()).snapshots[0]).toMatchObject({ seq: 3, kind: 'rewind' });
+    expect((await again.stats()).snapshots[0]).toMatchObject({ seq: 3, kind: 'manual' });
   });
 
   test('when every snapshot is damaged, a journal that still reaches back replays from the start', async () => {

@@ -66,7 +66,7 @@ describe('versions and migrations', () => {
     });
     expect(store.loadReport.migratedFrom).toBe(1);
     const [fresh] = (await store.stats()).snapshots;
-    expect(fresh).toMatchObject({ seq: 2, version: 3, kind: 'rewind' });
+    expect(fresh).toMatchObject({ seq: 2, version: 3, kind: 'manual' });
 
     await store.commit({ type: 'counted', by: 5 });
     await store.close();

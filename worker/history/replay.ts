@@ -1,0 +1,117 @@
+import { applyEvents } from '../../src/apply-events.js';
+import type { Reducers, StoreDefinition } from '../../src/define-store.js';
+import { TidemarkError } from '../../src/errors.js';
+import type { CommitRecord } from '../../src/types.js';
+import type { Database } from '../database.js';
+import { commitsAtCurrentVersion } from '../load.js';
+import { assertNotAhead, migrateState } from '../migrations.js';
+import type { JournalRecord, SnapshotRecord } from '../records.js';
+import { canGunzipNatively, verifyState, verifyStateNatively } from '../snapshot-codec.js';
+
+type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
+
+/**
+ * Most milliseconds a history replay (stateAt, verify) runs before it yields
+ * to the worker's event loop, so commits queued meanwhile are written
+ * between slices instead of waiting for the whole replay.
+ */
+export const REPLAY_SLICE_MS = 8;
+
+/**
+ * Journal records a history read takes per readonly transaction: a commit
+ * waits for one such read at most. Smaller than a load's batches (500),
+ * which have no commits to let through.
+ */
+export const HISTORY_BATCH_RECORDS = 200;
+
+const channel = typeof MessageChannel === 'function' ? new MessageChannel() : undefined;
+const waiting: Array<() => void> = [];
+if (channel) {
+  channel.port1.onmessage = () => waiting.shift()?.();
+  (channel.port1 as { unref?: () => void }).unref?.();
+}
+
+/** Lets queued tasks (a commit's message, a transaction's events) run; a MessageChannel skips setTimeout's clamp. */
+export function yieldToOthers(): Promise<void> {
+  if (!channel) return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(null);
+  });
+}
+
+/**
+ * A snapshot's state, verified against its hash and brought to the current
+ * version. @throws TidemarkError `DATA_DAMAGED` when it does not verify, `VERSION_AHEAD`.
+ */
+export async function snapshotState(def: AnyDefinition, record: SnapshotRecord): Promise<unknown> {
+  assertNotAhead(def, record.version, `snapshot at seq ${record.seq}`);
+  let json: string;
+  try {
+    json = canGunzipNatively() ? await verifyStateNatively(record.bytes, record.hash) : verifyState(record.bytes, record.hash);
+  } catch (error) {
+    throw new TidemarkError(
+      'DATA_DAMAGED',
+      `The snapshot of store "${def.name}" at seq ${record.seq} is damaged (${(error as Error).message}), so the state there cannot be rebuilt from it. ` +
+        'The live state is not affected; pick another seq.',
+      { details: { seq: record.seq } },
+    );
+  }
+  const state = JSON.parse(json) as unknown;
+  return record.version < def.version ? migrateState(def, state, record.version) : state;
+}
+
+/**
+ * The journal records holding seqs `after + 1` … `through`, in batches of
+ * HISTORY_BATCH_RECORDS, each read in a readonly transaction of its own: a
+ * commit (a readwrite transaction on `journal`) waits for one batch at most,
+ * never for the whole range. A trim between batches shows as a gap, which
+ * `replay` reports.
+ */
+export async function* readJournal(db: Database, after: number, through: number): AsyncGenerator<JournalRecord[]> {
+  let next = after + 1;
+  while (next <= through) {
+    const records = await db.getAll('journal', IDBKeyRange.bound(next, through), HISTORY_BATCH_RECORDS);
+    if (records.length === 0) return;
+    yield records;
+    next = records[records.length - 1]!.last + 1;
+  }
+}
+
+/**
+ * Replays journal records on `state` (the state after `seq`) through
+ * `through`, yielding every REPLAY_SLICE_MS. `visit` sees the state after
+ * each commit; returning false stops the replay there.
+ * @throws TidemarkError `JOURNAL_GAP` when the records do not follow on from `seq`.
+ */
+export async function replay(
+  def: AnyDefinition,
+  start: { seq: number; state: unknown },
+  batches: AsyncIterable<readonly JournalRecord[]>,
+  through: number,
+  visit?: (commit: CommitRecord, state: unknown) => boolean | void,
+): Promise<{ seq: number; state: unknown; commits: number }> {
+  let { seq, state } = start;
+  let commits = 0;
+  let sliceStart = performance.now();
+  for await (const records of batches) for (const record of records) {
+    if (record.seq > seq + 1) {
+      throw new TidemarkError('JOURNAL_GAP', `The journal of store "${def.name}" jumps from seq ${seq} to ${record.seq}: the state after it cannot be rebuilt.`, {
+        details: { after: seq, found: record.seq },
+      });
+    }
+    for (const commit of commitsAtCurrentVersion(def, record)) {
+      if (commit.seq <= seq) continue;
+      if (commit.seq > through) return { seq, state, commits };
+      state = applyEvents(def, state, commit.events);
+      seq = commit.seq;
+      commits++;
+      if (visit?.(commit, state) === false) return { seq, state, commits };
+      if (performance.now() - sliceStart >= REPLAY_SLICE_MS) {
+        await yieldToOthers();
+        sliceStart = performance.now();
+      }
+    }
+  }
+  return { seq, state, commits };
+}
