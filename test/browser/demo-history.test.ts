@@ -75,6 +75,8 @@ describe('the demo inspector: time travel, rewind, backups', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#backup-export')]);
     const file = await readFile((await download.path())!);
     expect([file[0], file[1]]).toEqual([0x1f, 0x8b]);
+    // The inspector refreshes at most every 200 ms: read the hash once it shows seq 5 (the undo).
+    await page.waitForFunction(() => document.querySelector('[data-stat="seq"]')?.textContent?.trim() === '5', undefined, { timeout: 10_000 });
     const hash = (await page.locator('[data-stat="hash"]').innerText()).split(' ')[0];
 
     const other = await harness!.newPage('/'); // another context: an empty IndexedDB
