@@ -21,9 +21,9 @@ export interface StateEvent {
   type: typeof STATE_EVENT;
   json: string;
   hash: string;
-  /** What wrote it: `rewind(toSeq)` or `importBackup(…, { replace: true })`. */
-  cause: 'rewind' | 'import';
-  /** For a rewind: the seq whose state this is. */
+  /** What wrote it: `rewind(toSeq)`, `importBackup(…, { replace: true })` or `restoreFromRemote({ atSeq })`. */
+  cause: 'rewind' | 'import' | 'restore';
+  /** For a rewind or a restore: the seq whose state this is. */
   toSeq?: number;
 }
 

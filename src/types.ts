@@ -155,15 +155,25 @@ export interface RestoreOptions {
    * @default false
    */
   discardLocal?: boolean;
+  /**
+   * Bring back the state after this seq (a point the bucket holds) as a new
+   * commit on top of the current history, after a safety snapshot, as
+   * `rewind` does: nothing is deleted, here or in the bucket, and
+   * `rewind(safetySnapshot.seq)` undoes it.
+   * @default the newest state in the bucket, replacing the device's data
+   */
+  atSeq?: number;
 }
 
 /** What `store.restoreFromRemote()` did. */
 export interface RestoreResult {
-  /** The seq the device is at now: the remote's newest. */
+  /** The seq the device is at now: the remote's newest, or the new commit's with `atSeq`. */
   seq: number;
-  /** Commits this device had that the bucket did not, now gone (0 unless `discardLocal`). */
+  /** Commits this device had that the bucket did not, now gone (0 unless `discardLocal`; always 0 with `atSeq`). */
   discarded: number;
   report: HydrationReport;
+  /** With `atSeq`: the snapshot of the state before, kind 'rewind'; `rewind(safetySnapshot.seq)` undoes the restore. */
+  safetySnapshot?: SnapshotInfo | null;
 }
 
 /** Options of `store.history()`. */

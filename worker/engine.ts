@@ -20,7 +20,8 @@ import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
 import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
 import { toTidemarkError } from './storage-errors.js';
-import { hydrateIfEmpty, isEmpty, restoreFromRemote } from './remote/hydrate.js';
+import { hydrateIfEmpty, isEmpty } from './remote/hydrate.js';
+import { restoreAtSeq, restoreFromRemote } from './remote/restore.js';
 import type { Remote } from './remote/remote.js';
 import { Uploader } from './remote/uploader.js';
 import { detectDataLoss, writeDataMarker } from './data-marker.js';
@@ -565,6 +566,7 @@ export class Engine {
     const remote = this.options.remote;
     if (!remote || !this.uploader) return Promise.reject(this.noRemote());
     if (this.closedBecause || this.closing) return Promise.reject(this.closedError());
+    if (options.atSeq !== undefined) return restoreAtSeq({ ...this.historyHost(), remote, now: this.now }, options.atSeq);
     const uploader = this.uploader;
     const run = (async () => {
       await this.writing;

@@ -346,5 +346,37 @@ describe('remote backup (in-memory remote)', () => {
     expect([...objects.keys()].every((k) => k.startsWith('snap/'))).toBe(true);
     await Promise.all([donor.close(), device.close()]);
   });
+
+  test('restoreFromRemote({ atSeq }) brings back an uploaded point as a new commit, which every device gets, and can be undone', async () => {
+    const remote = memoryRemote({ ...fast, snapshotEveryCommits: 3, snapshotCooldownMs: 0 });
+    const laptop = await open(todoStore({ checkpoint: { everyEvents: 3, cooldownMs: 0 }, snapshots: 10 }), freshIndexedDB(), { remote });
+    await laptop.commit({ type: 'added', id: 'a', text: 'one' });
+    await laptop.whenUploaded();
+    // A group commit: seqs 2 and 3 share one journal record, so seq 2 is a point inside a record.
+    await Promise.all([laptop.commit({ type: 'added', id: 'b', text: 'two' }), laptop.commit({ type: 'added', id: 'c', text: 'three' })]);
+    await laptop.whenUploaded();
+    for (let i = 0; i < 4; i++) {
+      await laptop.commit({ type: 'incremented', by: 1 });
+      await laptop.whenUploaded();
+    }
+
+    const phone = await open(todoStore(), freshIndexedDB(), { remote });
+    const restored = await phone.restoreFromRemote({ atSeq: 2 });
+    expect(restored).toMatchObject({ seq: 8, discarded: 0, safetySnapshot: { kind: 'rewind', seq: 7 } });
+    expect(Object.keys(phone.getState().items)).toEqual(['a', 'b']);
+    expect(phone.getState().count).toBe(0);
+    await phone.whenUploaded();
+    // The restore is a commit like any other: a third device gets it from the bucket.
+    const tablet = await open(todoStore(), freshIndexedDB(), { remote });
+    expect(hashState(tablet.getState())).toBe(hashState(phone.getState()));
+    // Undo: back to the state before it.
+    await phone.rewind(restored.safetySnapshot!.seq);
+    expect(phone.getState().count).toBe(4);
+    // A point the bucket cannot rebuild is refused, and nothing changes.
+    const error = await rejection(phone.restoreFromRemote({ atSeq: 999 }));
+    expect(error.code).toBe('HISTORY_OUT_OF_RANGE');
+    expect(phone.getState().count).toBe(4);
+    await Promise.all([laptop.close(), phone.close(), tablet.close()]);
+  });
 });
 

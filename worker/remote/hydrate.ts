@@ -1,7 +1,7 @@
 import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import { TidemarkError } from '../../src/errors.js';
-import type { HydrationReport, RestoreOptions, RestoreResult } from '../../src/types.js';
-import { openDatabase, type Database } from '../database.js';
+import type { HydrationReport } from '../../src/types.js';
+import type { Database } from '../database.js';
 import { rebuildState, type LoadedState } from '../load.js';
 import { RemoteFault } from './remote.js';
 import { toRemoteError } from './remote-error.js';
@@ -35,10 +35,17 @@ export async function isEmpty(db: Database): Promise<boolean> {
  * @returns undefined when the remote holds nothing for this store
  * @throws TidemarkError `JOURNAL_GAP` (a hole in the remote log), `DATA_DAMAGED` (a damaged segment, or every snapshot damaged with no log from seq 1); RemoteFault on network and server errors
  */
-export async function download(remote: Remote, def: AnyDefinition, now: () => number, signal?: AbortSignal): Promise<Download | undefined> {
+export async function download(
+  remote: Remote,
+  def: AnyDefinition,
+  now: () => number,
+  signal?: AbortSignal,
+  /** Stop at this seq (a point in the past); the newest when absent. */
+  atSeq = Infinity,
+): Promise<Download | undefined> {
   const started = now();
   const damaged: HydrationReport['damaged'] = [];
-  const valid = (keys: string[]) => keys.filter((key) => !Number.isNaN(seqOfKey(key)));
+  const valid = (keys: string[]) => keys.filter((key) => !Number.isNaN(seqOfKey(key)) && seqOfKey(key) <= atSeq);
   const [snapshotKeys, segmentKeys] = (await Promise.all([remote.list('snap/', {}, signal), remote.list('log/', {}, signal)])).map(valid) as [string[], string[]];
   if (snapshotKeys.length === 0 && segmentKeys.length === 0) return undefined;
 
@@ -65,7 +72,7 @@ export async function download(remote: Remote, def: AnyDefinition, now: () => nu
         { details: { damaged } },
       );
     }
-    const { records, seq, bytes } = await chain(remote, def, base, after, segmentObjects);
+    const { records, seq, bytes } = await chain(remote, def, base, after, segmentObjects, atSeq);
     // A damaged snapshot newer than where the log ends held commits nothing else has: never a shorter state.
     const lost = damaged.filter((d) => seqOfKey(d.key) > seq);
     if (lost.length > 0) {
@@ -94,6 +101,7 @@ async function chain(
   base: number,
   keys: readonly string[],
   objects: ReadonlyArray<Uint8Array | undefined>,
+  atSeq: number,
 ): Promise<{ records: JournalRecord[]; seq: number; bytes: number }> {
   const records: JournalRecord[] = [];
   let seq = base;
@@ -111,8 +119,12 @@ async function chain(
     bytes += object.length;
     try {
       const segment = await readSegmentObject(object, key, def.name);
-      records.push(...segment.records);
-      seq = segment.header.last;
+      for (const record of segment.records) {
+        if (record.seq > atSeq) break;
+        // A point inside a record (a group commit): keep its commits up to that point.
+        records.push(record.last <= atSeq ? record : { ...record, last: atSeq, commits: record.commits.filter((c) => c.seq <= atSeq) });
+      }
+      seq = Math.min(segment.header.last, atSeq);
     } catch (error) {
       throw new TidemarkError(
         'DATA_DAMAGED',
@@ -193,55 +205,4 @@ export async function hydrateIfEmpty(db: Database, def: AnyDefinition, remote: R
     if (error instanceof RemoteFault && error.kind === 'transient') return undefined;
     throw toRemoteError(error, `download store "${def.name}" from ${remote.target}`);
   }
-}
-
-/**
- * Downloads the remote's newest state, then deletes the store's database
- * and writes it anew from the download. `stopUploads` runs before anything
- * changes; `onVersionChange` is the new connection's handler.
- */
-export async function restoreFromRemote(
-  store: { db: Database; def: AnyDefinition; remote: Remote; indexedDB: IDBFactory; now: () => number },
-  device: { seq: number; uploadedSeq: number },
-  options: RestoreOptions,
-  stopUploads: () => void,
-  onVersionChange: () => void,
-): Promise<{ db: Database; loaded: LoadedState; result: RestoreResult }> {
-  const { db, def, remote, indexedDB, now } = store;
-  const started = now();
-  const unuploaded = device.seq - device.uploadedSeq;
-  if (unuploaded > 0 && !options.discardLocal) {
-    throw new TidemarkError(
-      'REMOTE_CONFLICT',
-      `This device has ${unuploaded} commits (seq ${device.uploadedSeq + 1}–${device.seq}) that ${remote.target} does not; ` +
-        'restoring from it would discard them. Pass { discardLocal: true } to restore anyway.',
-      { details: { unuploaded } },
-    );
-  }
-  let downloaded: Download | undefined;
-  try {
-    downloaded = await download(remote, def, now);
-  } catch (error) {
-    throw toRemoteError(error, `download store "${def.name}" from ${remote.target}`);
-  }
-  if (!downloaded) throw new TidemarkError('REMOTE_FAILED', `${remote.target} holds nothing for store "${def.name}" to restore from.`);
-  stopUploads();
-  db.close();
-  await deleteDatabase(indexedDB, def.name);
-  const fresh = await openDatabase(def.name, indexedDB, onVersionChange);
-  await writeDownload(fresh, remote.target, downloaded);
-  const { snapshot, snapshotJson } = downloaded;
-  const loaded = rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now);
-  loaded.report = { ...loaded.report, source: 'remote', remote: downloaded.report };
-  const discarded = Math.max(0, device.seq - device.uploadedSeq);
-  return { db: fresh, loaded, result: { seq: downloaded.report.seq, discarded, report: downloaded.report } };
-}
-
-/** Deletes a database; other connections are told (versionchange) and close. */
-function deleteDatabase(indexedDB: IDBFactory, name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = () => resolve();
-    request.onerror = () => reject(request.error);
-  });
 }
