@@ -8,14 +8,17 @@ import type { Store } from './store.js';
 export type ReadableStore<S> = Pick<Store<S, never>, 'getState' | 'subscribe'>;
 
 /** What `useSaveStatus` needs of a store. */
-export type SaveTrackingStore = Pick<Store<unknown, never>, 'pendingCommits' | 'subscribe'>;
+export type SaveTrackingStore = Pick<Store<unknown, never>, 'pendingCommits' | 'subscribe' | 'remote'>;
 
 /**
- * Whether this page's commits are durable: `'saving'` while any is not,
- * `'saved'` once all are. A remote (backup/sync) will add states of its own
- * to this union; switch on it with a `default` branch.
+ * Where this page's commits are: `'saving'` while any is not durable on the
+ * device; then, without a remote, `'saved'`; with one, `'backing-up'` while
+ * durable commits wait for the bucket, `'offline'` while they wait for the
+ * network, `'backup-failed'` when the bucket refused them (see
+ * `store.remote.lastError`), and `'backed-up'` once the bucket holds them
+ * all. Switch on it with a `default` branch: sync may add states.
  */
-export type SaveStatus = 'saving' | 'saved';
+export type SaveStatus = 'saving' | 'saved' | 'backing-up' | 'offline' | 'backup-failed' | 'backed-up';
 
 /**
  * The store's state, or the slice `selector` picks from it, kept current:
@@ -62,5 +65,10 @@ export function useSaveStatus(store: SaveTrackingStore): SaveStatus {
 
 /** The save status of a store now; `useSaveStatus` re-renders when it changes. */
 export function saveStatusOf(store: SaveTrackingStore): SaveStatus {
-  return store.pendingCommits > 0 ? 'saving' : 'saved';
+  if (store.pendingCommits > 0) return 'saving';
+  const { status, pendingCommits } = store.remote;
+  if (status === 'off') return 'saved';
+  if (status === 'error') return 'backup-failed';
+  if (pendingCommits === 0) return 'backed-up';
+  return status === 'offline' ? 'offline' : 'backing-up';
 }

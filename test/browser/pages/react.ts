@@ -55,6 +55,9 @@ const watched = {
   get pendingCommits() {
     return store.pendingCommits;
   },
+  get remote() {
+    return store.remote;
+  },
   subscribe: countingSubscribe,
 };
 
