@@ -79,6 +79,24 @@ describe('remote backup in Chromium, against Ceph RGW', () => {
     expect((await checkBucket(bucketRemote(bucket, config.s3.prefix), config.store.name)).through).toBe(5);
   });
 
+  it('two tabs of one device commit at once: one upload at a time, no object twice, both tabs see the bucket caught up', async () => {
+    const { bucket, config } = await setup('tabs');
+    const first = await openPage();
+    const second = await first.context.newPage();
+    await second.goto(harness!.url('/test/browser/pages/remote.html'));
+    await waitFor(second, () => 'rm' in window, { what: 'the second tab to publish window.rm' });
+    await rm(first.page, 'connect', config);
+    await rm(second, 'connect', config);
+    await Promise.all([rm(first.page, 'append', 1, 50), rm(second, 'append', 1001, 1050)]);
+    await Promise.all([rm(first.page, 'whenUploaded'), rm(second, 'whenUploaded')]);
+    const seq = (await rm(first.page, 'state')).seq;
+    expect(seq).toBe(100);
+    expect((await checkBucket(bucketRemote(bucket, config.s3.prefix), config.store.name)).through).toBe(100);
+    // The tab that did not upload last still hears of it (its next round reads the shared cursor).
+    await waitFor(second, () => (window as unknown as { rm: RemotePageApi }).rm.remote().uploadedSeq === 100, { what: 'the second tab to see everything uploaded' });
+    await waitFor(first.page, () => (window as unknown as { rm: RemotePageApi }).rm.remote().uploadedSeq === 100, { what: 'the first tab to see everything uploaded' });
+  });
+
   it('killing the worker in the middle of uploads leaves no gap and no duplicate, and the next worker finishes the job', async () => {
     const { bucket, config } = await setup('kill');
     const { page } = await openPage();
