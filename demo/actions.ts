@@ -44,6 +44,16 @@ export function mountActions({ connection, inspector, log }: ActionsOptions): vo
     }
   });
 
+  onClick('backup-restore', async () => {
+    const store = connection.session.store;
+    const unuploaded = store.remote.pendingCommits;
+    const warning = unuploaded > 0 ? ` ${format.count(unuploaded)} commits of this device are not in the bucket and will be lost.` : '';
+    if (!confirm(`Replace this device's todos with the bucket's?${warning}`)) return;
+    const restored = await store.restoreFromRemote({ discardLocal: true });
+    const dropped = restored.discarded > 0 ? `, ${format.count(restored.discarded)} local ${restored.discarded === 1 ? 'commit' : 'commits'} dropped` : '';
+    log.add(`Restored from the bucket through #${format.count(restored.seq)}${dropped}.`, 'good');
+  });
+
   onClick('action-crash', async () => {
     log.add(`Worker #${connection.session.number} terminated.`, 'warn');
     const report = await connection.crash();

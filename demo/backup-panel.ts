@@ -25,6 +25,8 @@ export function renderBackup(remote: RemoteStatus, load: LoadReport): void {
     badge.dataset.state = remote.status;
     badge.title = remote.lastError?.message ?? '';
   }
+  const restore = document.getElementById('backup-restore') as HTMLButtonElement | null;
+  if (restore) restore.hidden = remote.status === 'off';
   set('backup-state', remote.status === 'off' ? 'off: start the demo with npm run demo after node scripts/rgw.mjs ensure' : remote.status);
   set('backup-through', remote.status === 'off' ? '–' : `#${remote.uploadedSeq}`);
   set('backup-pending', remote.status === 'off' ? '–' : count(remote.pendingCommits));
