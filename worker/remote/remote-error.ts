@@ -20,7 +20,7 @@ export function toRemoteError(error: unknown, doing: string): TidemarkError {
   const retrying = fault?.kind === 'transient';
   return new TidemarkError(
     'REMOTE_FAILED',
-    `The remote failed while tidemark tried to ${doing} (${message}).${retrying ? ' It looks like a network fault (details.retrying: uploads retry by themselves).' : ' Check the bucket, its prefix and its CORS settings.'}`,
+    `The remote failed while tidemark tried to ${doing} (${message}).${retrying ? ' It looks like a network fault; uploads retry by themselves, other calls can be tried again.' : ' Check the bucket, its prefix and its CORS settings.'}`,
     { cause: error, details: { retrying } },
   );
 }
