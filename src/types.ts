@@ -145,6 +145,22 @@ export interface RemoteStatus {
   pendingCommits: number;
   /** The last failure, or null once an upload succeeded after it. `retrying` says whether uploads go on by themselves. */
   lastError: { code: string; message: string; retrying: boolean } | null;
+  /** Sync mode: this device's commits that no longer applied on the shared log (newest last; the last 100). */
+  rejected?: RejectedCommit[];
+}
+
+/**
+ * Sync mode: a commit made on this device that no longer applies once
+ * other devices' commits came before it (its reducer threw on the new
+ * base): removed from the state, never pushed, and reported here.
+ */
+export interface RejectedCommit {
+  origin: string;
+  /** When it was made on this device. */
+  at: number;
+  events: StoredEvent[];
+  /** The reducer's error, as a TidemarkError's code and message. */
+  error: { code: string; message: string };
 }
 
 /** Options of `store.restoreFromRemote()`. */

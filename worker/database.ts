@@ -1,5 +1,6 @@
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
-import { STORAGE_FORMAT, type JournalRecord, type SnapshotRecord, type UploadCursor } from './records.js';
+import type { RejectedCommit } from '../src/types.js';
+import { STORAGE_FORMAT, type JournalRecord, type OutboxEntry, type SnapshotRecord, type UploadCursor } from './records.js';
 import { toTidemarkError } from './storage-errors.js';
 import { TidemarkError } from '../src/errors.js';
 
@@ -7,7 +8,10 @@ export interface TidemarkSchema extends DBSchema {
   journal: { key: number; value: JournalRecord };
   snapshots: { key: number; value: SnapshotRecord };
   /** Durable cursors of the remote uploader, by name ('upload'). */
-  remote: { key: string; value: UploadCursor };
+  /** The remote's records: the upload cursor under 'upload', sync mode's rejections under 'rejected'. */
+  remote: { key: string; value: UploadCursor | { rejected: RejectedCommit[] } };
+  /** Sync mode: this device's commits not in the shared log yet, in order. */
+  outbox: { key: number; value: OutboxEntry };
 }
 
 export type Database = IDBPDatabase<TidemarkSchema>;
@@ -38,6 +42,7 @@ export async function openDatabase(
         db.createObjectStore('snapshots', { keyPath: 'seq' });
       }
       if (event.oldVersion < 2) db.createObjectStore('remote');
+      if (event.oldVersion < 3) db.createObjectStore('outbox', { autoIncrement: true });
     };
     const db = (await wrap(request)) as unknown as Database;
     db.addEventListener('versionchange', onVersionChange);

@@ -24,6 +24,8 @@ import { hydrateIfEmpty, isEmpty } from './remote/hydrate.js';
 import { restoreAtSeq, restoreFromRemote } from './remote/restore.js';
 import type { Remote } from './remote/remote.js';
 import { Uploader } from './remote/uploader.js';
+import { appendedSince, writeOutbox, type DeviceOutcome, type Shared } from './remote/outbox.js';
+import { Syncer } from './remote/syncer.js';
 import { detectDataLoss, writeDataMarker } from './data-marker.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
@@ -119,6 +121,15 @@ export class Engine {
   private readonly listeners = new Set<(change: EngineChange) => void>();
   private readonly tabs: TabChannel | undefined;
   private uploader: Uploader | undefined;
+  /**
+   * Sync mode: the journal is the shared log, and this device's own commits
+   * wait in the outbox until they are in it. `shared` is the journal's
+   * state; the confirmed state (what pages see) is the device's: `shared`
+   * with the outbox on top, its seq the shared seq plus the outbox's length.
+   */
+  private readonly syncer: Syncer | undefined;
+  private shared: Shared | undefined;
+  private pendingOrigins: string[] = [];
 
   private constructor(
     readonly def: AnyDefinition,
@@ -134,11 +145,24 @@ export class Engine {
     if ((options.broadcast ?? true) && typeof BroadcastChannel === 'function') {
       this.tabs = new TabChannel(def.name, (seq) => seq > this.seq && this.catchUp());
     }
-    this.uploader = this.newUploader();
+    if (options.remote?.mode === 'sync') {
+      this.shared = { state: loaded.unparsed === undefined ? loaded.state : JSON.parse(loaded.unparsed), seq: loaded.seq };
+      this.syncer = new Syncer(options.remote, {
+        db,
+        def,
+        shared: () => this.shared!,
+        pendingCount: () => this.pendingOrigins.length,
+        catchUp: () => this.catchUpNow(),
+        now,
+        onStatus: (status) => this.emit({ type: 'remote', status }),
+      });
+    } else {
+      this.uploader = this.newUploader();
+    }
   }
 
   private newUploader(): Uploader | undefined {
-    if (!this.options.remote) return undefined;
+    if (!this.options.remote || this.options.remote.mode === 'sync') return undefined;
     return new Uploader(this.options.remote, {
       db: this.db,
       storeName: this.def.name,
@@ -184,6 +208,10 @@ export class Engine {
     if (engine.report.migratedFrom !== undefined || engine.report.fellBack) await engine.checkpoint('manual', { dropDamaged: true });
     engine.confirmed.parseSoon();
     await engine.uploader?.start();
+    if (engine.syncer) {
+      await engine.catchUpNow(); // the outbox: this device's commits not synced yet
+      engine.syncer.start();
+    }
     return engine;
   }
 
@@ -273,10 +301,18 @@ export class Engine {
     }
   }
 
-  /** Reads commits other tabs wrote. */
+  /** Reads commits other tabs wrote (and, in sync mode, pulls other devices'). */
   catchUp(): void {
     this.catchUpWanted = true;
     this.schedulePump();
+    this.syncer?.pull();
+  }
+
+  /** Reads what other tabs (or the syncer) wrote, and resolves once done. */
+  private async catchUpNow(): Promise<void> {
+    this.catchUpWanted = true;
+    this.pump();
+    await this.whenSaved();
   }
 
   // Commits made in one task are written together: the pump runs a microtask later.
@@ -304,6 +340,7 @@ export class Engine {
     this.writingCount = batch.length;
     this.catchUpWanted = false;
     const durability = batch.some((c) => c.strict) ? 'strict' : 'relaxed';
+    if (this.shared) return this.writeToOutbox(batch, durability);
     let outcome;
     try {
       outcome = await writeBatch(this.db, this.def, { state: this.state, seq: this.seq }, batch, durability, this.now());
@@ -339,9 +376,68 @@ export class Engine {
     this.considerCheckpoint();
   }
 
+  /**
+   * Sync mode's commit: the batch goes to the outbox, after reading what
+   * other tabs and the syncer wrote. Pages hear of the device's commits in
+   * order; when a sync rewrote the device's sequence (other devices' commits
+   * before this one's, a rejection), they start over from the state before
+   * this batch, then hear of the batch.
+   */
+  private async writeToOutbox(batch: QueuedCommit[], durability: 'strict' | 'relaxed'): Promise<void> {
+    const before = { seq: this.seq, pendingOrigins: this.pendingOrigins };
+    let outcome: DeviceOutcome;
+    try {
+      outcome = await writeOutbox(this.db, this.def, this.shared!, batch, durability, this.now());
+    } catch (error) {
+      if (error instanceof FellBehind) {
+        try {
+          await this.reload();
+          this.queue.unshift(...batch);
+          return;
+        } catch (reloadError) {
+          error = reloadError;
+        }
+      }
+      const mapped = toTidemarkError(error, 'write to the outbox');
+      this.writingCount = 0;
+      for (const commit of batch) commit.reject(mapped);
+      return;
+    }
+    this.shared = outcome.shared;
+    this.eventsTotal += outcome.sharedCommits.reduce((sum, commit) => sum + commit.events.length, 0);
+    const appended = appendedSince(before, outcome);
+    this.pendingOrigins = [...outcome.pending.map((entry) => entry.origin), ...outcome.written.map((commit) => commit.origin)];
+    const deviceSeq = outcome.shared.seq + outcome.pending.length;
+    this.writingCount = 0;
+    if (appended) {
+      this.confirmed.set(outcome.state, deviceSeq);
+      const changed = [...appended, ...outcome.written];
+      if (changed.length > 0) this.emit({ type: 'commits', commits: changed });
+    } else {
+      this.confirmed.set(outcome.state, deviceSeq);
+      this.emit({ type: 'reset', seq: deviceSeq, state: outcome.state });
+      if (outcome.written.length > 0) this.emit({ type: 'commits', commits: outcome.written });
+    }
+    this.confirmed.set(outcome.stateAfter, deviceSeq + outcome.written.length);
+    outcome.results.forEach((result, i) =>
+      typeof result === 'number' ? batch[i]!.resolve({ seq: result }) : batch[i]!.reject(result),
+    );
+    if (outcome.written.length > 0 || outcome.sharedCommits.length > 0) {
+      this.tabs?.announce(this.seq);
+      this.markData();
+    }
+    if (outcome.written.length > 0) this.syncer?.poke();
+    this.considerCheckpoint();
+  }
+
   /** Rebuilds the state from the newest snapshot, after another tab trimmed the journal past us. */
   private async reload(): Promise<void> {
     const loaded = await loadState(this.db, this.def, this.now);
+    if (this.shared) {
+      // Sync mode: the shared log from the snapshot; the outbox goes on top at the next catch-up.
+      this.shared = { state: loaded.state ?? JSON.parse(loaded.unparsed!), seq: loaded.seq };
+      this.pendingOrigins = [];
+    }
     this.confirmed.adopt(loaded);
     this.report = loaded.report;
     this.eventsAtSnapshot = this.eventsTotal;
@@ -407,8 +503,9 @@ export class Engine {
     const eventsAt = this.eventsTotal;
     // A rewind's safety snapshot is written even when nothing changed: it must be kept as kind 'rewind'.
     if (eventsAt === this.eventsAtSnapshot && kind !== 'rewind' && !dropDamaged) return this.lastSnapshot;
-    if (this.seq === 0) return null;
-    const { seq, state } = this;
+    // Sync mode: snapshots hold the shared log's state, never this device's unsynced commits.
+    const { seq, state } = this.shared ?? { seq: this.seq, state: this.state };
+    if (seq === 0) return null;
     const at = this.now();
     try {
       const encoded = await encodeState(state);
@@ -549,7 +646,7 @@ export class Engine {
 
   /** Where the remote uploader stands (`status: 'off'` without a remote). */
   get remoteStatus(): RemoteStatus {
-    return this.uploader?.status ?? { status: 'off', uploadedSeq: 0, pendingCommits: 0, lastError: null };
+    return (this.syncer ?? this.uploader)?.status ?? { status: 'off', uploadedSeq: 0, pendingCommits: 0, lastError: null };
   }
 
   /**
@@ -564,6 +661,11 @@ export class Engine {
    */
   restoreFromRemote(options: RestoreOptions = {}): Promise<RestoreResult> {
     const remote = this.options.remote;
+    if (this.syncer) {
+      return Promise.reject(
+        new TidemarkError('REMOTE_UNSUPPORTED', 'restoreFromRemote is not available in sync mode yet: every device already follows the shared log. Use rewind() for a past point.'),
+      );
+    }
     if (!remote || !this.uploader) return Promise.reject(this.noRemote());
     if (this.closedBecause || this.closing) return Promise.reject(this.closedError());
     if (options.atSeq !== undefined) return restoreAtSeq({ ...this.historyHost(), remote, now: this.now }, options.atSeq);
@@ -606,6 +708,7 @@ export class Engine {
    * an error, and at once without a remote (`REMOTE_FAILED`).
    */
   whenUploaded(): Promise<void> {
+    if (this.syncer) return this.syncer.whenSynced();
     if (!this.uploader) return Promise.reject(this.noRemote());
     return this.uploader.whenUploaded(this.seq);
   }
@@ -639,6 +742,7 @@ export class Engine {
     this.tabs?.close();
     const error = this.closedError();
     this.uploader?.stop(error);
+    this.syncer?.stop(error);
     this.db.close();
     for (const commit of this.queue.splice(0)) commit.reject(error);
     this.emit({ type: 'closed', reason });

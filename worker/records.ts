@@ -1,10 +1,10 @@
-import type { CommitRecord, SnapshotKind } from '../src/types.js';
+import type { CommitRecord, SnapshotKind, StoredEvent } from '../src/types.js';
 
 // The shapes tidemark keeps in IndexedDB. Changing one is a storage-format
 // change: bump STORAGE_FORMAT and teach the loader the old shape.
 
 /** The IndexedDB schema version of tidemark's own stores (not the user's `version`). */
-export const STORAGE_FORMAT = 2; // 2: the `remote` store
+export const STORAGE_FORMAT = 3; // 2: the `remote` store; 3: the `outbox` store (sync mode)
 
 /** One journal record: every commit written by one transaction. Keyed by `seq`. */
 export interface JournalRecord {
@@ -46,4 +46,17 @@ export interface UploadCursor {
    * found in the bucket can still be recognised as ours by its hash.
    */
   sending?: { seq: number; hash: string };
+}
+
+/**
+ * Sync mode: a commit made on this device and not in the shared log yet,
+ * kept in the `outbox` store (auto-increment keys give the device's order).
+ */
+export interface OutboxEntry {
+  /** Unique across devices: how the commit is recognised in the shared log. */
+  origin: string;
+  at: number;
+  /** The store `version` the events were written with. */
+  version: number;
+  events: StoredEvent[];
 }

@@ -72,13 +72,13 @@ export async function sync(device: Device, remote: Remote, attempts = 50): Promi
 }
 
 /** Every segment of the log, checked gapless from seq 1: the commits in log order. */
-export async function readLog(bucket: Remote) {
+export async function readLog(bucket: Remote, store = 'shared') {
   const keys = await bucket.list('log/');
   const commits = [];
   let seq = 0;
   for (const key of keys) {
     expect(seqOfKey(key), `the log is gapless at ${key}`).toBe(seq + 1);
-    const { header, records } = await readSegmentObject((await bucket.get(key))!, key, 'shared');
+    const { header, records } = await readSegmentObject((await bucket.get(key))!, key, store);
     for (const record of records) commits.push(...record.commits);
     seq = header.last;
   }

@@ -33,6 +33,7 @@ export function faultyRemote(remote: Remote, faults: (call: RemoteCall) => Remot
   return {
     target: remote.target,
     ...(remote.policy && { policy: remote.policy }),
+    ...(remote.mode && { mode: remote.mode }),
     create: (key, bytes, signal) => call('create', key, () => remote.create(key, bytes, signal)),
     get: (key, signal) => call('get', key, () => remote.get(key, signal)),
     list: (prefix, options, signal) => call('list', prefix, () => remote.list(prefix, options, signal)),

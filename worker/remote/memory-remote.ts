@@ -9,6 +9,8 @@ export interface MemoryRemoteOptions extends RemotePolicy {
   faults?: (call: RemoteCall) => RemoteFaultInjection;
   /** Name in messages. @default 'memory://' */
   target?: string;
+  /** Backup (one writer) or sync (devices share one log). @default 'backup' */
+  mode?: 'backup' | 'sync';
 }
 
 /** A memory remote, plus its objects for tests to inspect or damage. */
@@ -21,7 +23,7 @@ export interface MemoryRemote extends Remote {
  * listing): for tests and demos; fast, never the proof that S3 works.
  */
 export function memoryRemote(options: MemoryRemoteOptions = {}): MemoryRemote {
-  const { objects = new Map<string, Uint8Array>(), faults, target = 'memory://', ...policy } = options;
+  const { objects = new Map<string, Uint8Array>(), faults, target = 'memory://', mode, ...policy } = options;
   const answer = async <T>(run: () => T): Promise<T> => {
     await Promise.resolve(); // answers are never synchronous on a network
     return run();
@@ -29,6 +31,7 @@ export function memoryRemote(options: MemoryRemoteOptions = {}): MemoryRemote {
   const remote: Remote = {
     target,
     policy,
+    ...(mode && { mode }),
     create: (key, bytes) =>
       answer(() => {
         if (objects.has(key)) return false;

@@ -46,6 +46,13 @@ export interface Remote {
   /** Upload policy of this remote. */
   readonly policy?: RemotePolicy;
   /**
+   * `'backup'`: this device uploads its journal (one writer per prefix).
+   * `'sync'`: every device of the store appends to one shared log here, and
+   * pulls the others' commits (see the README).
+   * @default 'backup'
+   */
+  readonly mode?: 'backup' | 'sync';
+  /**
    * Creates `key` with `bytes` unless it exists (`If-None-Match: *`).
    * @returns true when this call created it, false when the key already existed (412 / 409)
    */

@@ -47,6 +47,14 @@ export interface S3RemoteOptions extends RemotePolicy {
   virtualHosted?: boolean;
   /** Abort a request that takes longer than this. @default 30000 */
   timeoutMs?: number;
+  /**
+   * `'backup'`: this device uploads its journal (one writer per prefix).
+   * `'sync'`: every device of the store appends to one shared log in the
+   * bucket and pulls the others' commits; the server must honour
+   * conditional writes (checked first: `REMOTE_UNSUPPORTED` if not).
+   * @default 'backup'
+   */
+  mode?: 'backup' | 'sync';
 }
 
 /**
@@ -60,7 +68,7 @@ export interface S3RemoteOptions extends RemotePolicy {
  * @throws TidemarkError `INVALID_DEFINITION` when an option is missing or malformed.
  */
 export function s3Remote(options: S3RemoteOptions): Remote {
-  const { endpoint, bucket, prefix, region = 'us-east-1', credentials, sign, virtualHosted = false, timeoutMs = 30_000, ...policy } =
+  const { endpoint, bucket, prefix, region = 'us-east-1', credentials, sign, virtualHosted = false, timeoutMs = 30_000, mode, ...policy } =
     options;
   const bad = (what: string) => new TidemarkError('INVALID_DEFINITION', `s3Remote: ${what}.`);
   let base: URL;
@@ -123,6 +131,7 @@ export function s3Remote(options: S3RemoteOptions): Remote {
   return {
     target,
     policy,
+    ...(mode && { mode }),
     async create(key, bytes, signal) {
       const what = where('PUT', key);
       const response = await send('PUT', objectUrl(key), what, {

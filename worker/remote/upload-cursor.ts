@@ -6,7 +6,7 @@ const KEY = 'upload';
 /** The uploader's cursor for `target`; a fresh one when none was kept, or it was for another remote. */
 export async function readCursor(db: Database, target: string): Promise<UploadCursor> {
   const cursor = await db.get('remote', KEY);
-  return cursor?.target === target ? cursor : { target, through: 0, snapshotSeq: 0 };
+  return cursor && 'target' in cursor && cursor.target === target ? cursor : { target, through: 0, snapshotSeq: 0 };
 }
 
 /**

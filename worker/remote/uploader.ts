@@ -1,12 +1,11 @@
 import { TidemarkError } from '../../src/errors.js';
-import type { RemoteStatus } from '../../src/types.js';
 import type { Database } from '../database.js';
 import type { JournalRecord, UploadCursor } from '../records.js';
 import { readHeader, readSegmentObject, segmentKey, segmentObject, seqOfKey, snapshotKey, snapshotObject } from './objects.js';
-import { DEFAULT_REMOTE_POLICY, RemoteFault, type Remote, type ResolvedRemotePolicy } from './remote.js';
+import { RemoteFault, type Remote } from './remote.js';
+import { RemoteLoop, type LoopHost } from './remote-loop.js';
 import { readCursor, readPending, writeCursor } from './upload-cursor.js';
 import { withUploadLock } from './upload-lock.js';
-import { toRemoteError } from './remote-error.js';
 
 /** Journal records read per step; a segment takes as many as fit in `segmentBytes`. */
 const RECORDS_PER_READ = 1000;
@@ -15,15 +14,13 @@ const RECORDS_PER_READ = 1000;
 const RECONCILE_LIMIT = 50;
 
 /** What the uploader needs from its engine. */
-export interface UploaderHost {
+export interface UploaderHost extends LoopHost {
   readonly db: Database;
   readonly storeName: string;
   /** Seq of the newest durable commit the engine knows. */
   seq(): number;
   /** Writes a snapshot now, for the uploader (a new device should not replay a long log). */
   checkpoint(): Promise<unknown>;
-  now(): number;
-  onStatus(status: RemoteStatus): void;
 }
 
 /** One thing to send, decided from the cursor, the journal and the local snapshots. */
@@ -44,38 +41,17 @@ type Step =
  * a snapshot does not cover; when local retention trimmed records never
  * uploaded, the newest local snapshot goes up instead of them.
  */
-export class Uploader {
-  private readonly policy: ResolvedRemotePolicy;
-  private state: RemoteStatus;
+export class Uploader extends RemoteLoop {
   private uploadedSeq = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerAt = Infinity;
-  private running: Promise<void> | null = null;
-  private againInMs = Infinity;
-  private failures = 0;
-  private blocked: TidemarkError | null = null;
   private lastForcedAt = -Infinity;
   /** The bucket may hold uploads the cursor does not know of: at the start, and after a failed round. */
   private mustReconcile = true;
-  /** After a network fault, no round before this time (epoch ms), whatever asks for one. */
-  private retryAt = 0;
-  private stopped = false;
-  private readonly abort = new AbortController();
-  private waiters: Array<{ seq: number; resolve: () => void; reject: (error: TidemarkError) => void }> = [];
-  private readonly onOnline = () => {
-    this.retryAt = 0; // back online: try at once
-    this.schedule(0);
-  };
-  private readonly onOffline = () => this.setStatus();
 
   constructor(
-    private readonly remote: Remote,
+    remote: Remote,
     private readonly host: UploaderHost,
   ) {
-    this.policy = { ...DEFAULT_REMOTE_POLICY, ...definedOnly(remote.policy ?? {}) };
-    this.state = { status: 'idle', uploadedSeq: 0, pendingCommits: 0, lastError: null };
-    globalThis.addEventListener?.('online', this.onOnline);
-    globalThis.addEventListener?.('offline', this.onOffline);
+    super(remote, host, 'upload');
   }
 
   /**
@@ -89,146 +65,64 @@ export class Uploader {
     this.schedule(this.policy.uploadDelayMs);
   }
 
-  get status(): RemoteStatus {
-    return this.state;
-  }
-
   /** New durable commits exist: upload them after `uploadDelayMs`. */
   poke(): void {
     this.setStatus();
-    this.schedule(this.waiters.length > 0 ? 0 : this.policy.uploadDelayMs);
+    this.schedule(this.waiting ? 0 : this.policy.uploadDelayMs);
   }
 
   /** Resolves once the remote holds every commit through `seq`; rejects if uploads stop on an error. */
   whenUploaded(seq: number): Promise<void> {
-    if (this.uploadedSeq >= seq) return Promise.resolve();
-    if (this.blocked) return Promise.reject(this.blocked);
-    return new Promise((resolve, reject) => {
-      this.waiters.push({ seq, resolve, reject });
-      this.schedule(0);
-    });
+    return this.waitFor(() => this.uploadedSeq >= seq);
   }
 
-  /** Stops uploading: the request in flight is aborted (its object is checked on the next start). */
-  stop(reason: TidemarkError): void {
-    this.stopped = true;
-    this.abort.abort();
-    clearTimeout(this.timer);
-    globalThis.removeEventListener?.('online', this.onOnline);
-    globalThis.removeEventListener?.('offline', this.onOffline);
-    for (const waiter of this.waiters.splice(0)) waiter.reject(reason);
+  protected pendingCommits(): number {
+    return this.host.seq() - this.uploadedSeq;
   }
 
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    ms = Math.max(ms, this.retryAt - this.host.now());
-    if (this.running) {
-      this.againInMs = Math.min(this.againInMs, ms); // once this round is over
-      return;
-    }
-    const at = this.host.now() + ms;
-    if (at >= this.timerAt) return;
-    clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timerAt = Infinity;
-      this.running = this.round().finally(() => {
-        this.running = null;
-        const again = this.againInMs;
-        this.againInMs = Infinity;
-        if (again !== Infinity) this.schedule(again);
-      });
-    }, ms);
-    (this.timer as { unref?: () => void }).unref?.();
+  protected doneThrough(): number {
+    return this.uploadedSeq;
   }
 
-  private get offline(): boolean {
-    return globalThis.navigator?.onLine === false;
-  }
-
-  private async round(): Promise<void> {
-    if (this.offline) return this.setStatus(); // the `online` event schedules the next round
-    try {
-      await withUploadLock(this.host.storeName, async () => {
-        let cursor = await readCursor(this.host.db, this.remote.target);
-        this.advance(cursor.through);
-        if (this.mustReconcile) {
-          const reconciled = await this.reconcile(cursor);
-          if (reconciled.through !== cursor.through) await writeCursor(this.host.db, reconciled);
-          cursor = reconciled;
-          this.mustReconcile = false;
-          this.advance(cursor.through);
-        }
-        // A pipeline: while one object goes up, the next is read, serialised
-        // and compressed (assuming the upload succeeds), and the cursor of the
-        // previous one is written.
-        let step = await this.nextStep(cursor);
-        let cursorWritten = Promise.resolve();
-        while (step && !this.stopped) {
-          const expected = cursorAfter(step, cursor);
-          const upcoming = this.nextStep(expected);
-          upcoming.catch(() => {}); // awaited below, unless the guess was wrong
-          const sent = await this.send(step, cursor);
-          await cursorWritten;
-          cursor = sent;
-          cursorWritten = writeCursor(this.host.db, cursor);
-          cursorWritten.catch(() => {}); // awaited next time round; a closed store must not leave it unhandled
-          this.state = { ...this.state, lastError: null };
-          this.advance(cursor.through);
-          step = sent.through === expected.through && sent.snapshotSeq === expected.snapshotSeq ? await upcoming : await this.nextStep(cursor);
-        }
-        await cursorWritten;
-      });
-      this.failures = 0;
-      this.retryAt = 0;
-      this.blocked = null;
-      this.state = { ...this.state, lastError: null };
-      this.setStatus();
-    } catch (error) {
-      if (this.stopped) return;
-      this.fail(error);
-    }
-  }
-
-  /** A network fault retries with backoff; a refusal blocks until it is retried after the longest backoff. */
-  private fail(error: unknown): void {
+  protected override onFailure(): void {
     this.mustReconcile = true;
-    const fault = error instanceof RemoteFault ? error : undefined;
-    const retrying = fault?.kind === 'transient';
-    const mapped = toRemoteError(error, 'upload');
-    this.state = { ...this.state, lastError: { code: mapped.code, message: mapped.message, retrying } };
-    if (retrying) {
-      this.failures++;
-      const ceiling = Math.min(this.policy.maxBackoffMs, 500 * 2 ** Math.min(this.failures, 20));
-      const wait = ceiling / 2 + Math.random() * (ceiling / 2); // jitter: devices do not retry in step
-      this.retryAt = this.host.now() + wait;
-      this.schedule(wait);
-    } else {
-      this.blocked = mapped;
-      for (const waiter of this.waiters.splice(0)) waiter.reject(mapped);
-      // A conflict needs the app to act; a refusal may pass (fresh credentials), so try again later.
-      if (mapped.code !== 'REMOTE_CONFLICT') this.schedule(this.policy.maxBackoffMs);
-    }
-    this.setStatus();
+  }
+
+  protected async work(): Promise<void> {
+    await withUploadLock(this.host.storeName, async () => {
+      let cursor = await readCursor(this.host.db, this.remote.target);
+      this.advance(cursor.through);
+      if (this.mustReconcile) {
+        const reconciled = await this.reconcile(cursor);
+        if (reconciled.through !== cursor.through) await writeCursor(this.host.db, reconciled);
+        cursor = reconciled;
+        this.mustReconcile = false;
+        this.advance(cursor.through);
+      }
+      // A pipeline: while one object goes up, the next is read, serialised
+      // and compressed (assuming the upload succeeds), and the cursor of the
+      // previous one is written.
+      let step = await this.nextStep(cursor);
+      let cursorWritten = Promise.resolve();
+      while (step && !this.stopped) {
+        const expected = cursorAfter(step, cursor);
+        const upcoming = this.nextStep(expected);
+        upcoming.catch(() => {}); // awaited below, unless the guess was wrong
+        const sent = await this.send(step, cursor);
+        await cursorWritten;
+        cursor = sent;
+        cursorWritten = writeCursor(this.host.db, cursor);
+        cursorWritten.catch(() => {}); // awaited next time round; a closed store must not leave it unhandled
+        this.advance(cursor.through);
+        step = sent.through === expected.through && sent.snapshotSeq === expected.snapshotSeq ? await upcoming : await this.nextStep(cursor);
+      }
+      await cursorWritten;
+    });
   }
 
   private advance(through: number): void {
     this.uploadedSeq = through;
-    this.waiters = this.waiters.filter((waiter) => {
-      if (waiter.seq > through) return true;
-      waiter.resolve();
-      return false;
-    });
-    this.setStatus();
-  }
-
-  private setStatus(): void {
-    const pendingCommits = Math.max(0, this.host.seq() - this.uploadedSeq);
-    const status: RemoteStatus['status'] = this.blocked ? 'error' : this.offline ? 'offline' : pendingCommits > 0 ? 'uploading' : 'idle';
-    const next = { ...this.state, status, uploadedSeq: this.uploadedSeq, pendingCommits };
-    if (next.status === this.state.status && next.uploadedSeq === this.state.uploadedSeq && next.pendingCommits === this.state.pendingCommits && next.lastError === this.state.lastError) return;
-    this.state = next;
-    this.host.onStatus(next);
+    this.progressed();
   }
 
   /** What to upload next, or null when the remote is up to date. */
@@ -378,11 +272,6 @@ export class Uploader {
     );
   }
 }
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
 /** The cursor after `step`, if its upload goes as planned. */
 function cursorAfter(step: Step, cursor: UploadCursor): UploadCursor {
   return step.type === 'snapshot'

@@ -1,0 +1,170 @@
+import { describe, expect, test } from 'vitest';
+import { connectStore, hashState } from 'tidemark';
+import { memoryRemote, serveStore, type RemoteFaultInjection } from 'tidemark/worker';
+import { applyEvents } from '../../src/apply-events.js';
+import { freshIndexedDB, open, random, todoStore } from './fixtures.js';
+import { def, randomEvent, readLog } from './sync-devices.js';
+
+const fast = { uploadDelayMs: 0, maxBackoffMs: 20, mode: 'sync' as const };
+
+describe('sync mode: devices share one log in the bucket', () => {
+  test('two devices commit offline-first, sync, and end with the same state', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const laptop = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    const phone = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    await laptop.commit({ type: 'added', id: 'a', text: 'from the laptop' });
+    await phone.commit({ type: 'added', id: 'b', text: 'from the phone' });
+    await Promise.all([laptop.whenUploaded(), phone.whenUploaded()]);
+    await Promise.all([laptop.whenUploaded(), phone.whenUploaded()]); // the second round pulls what the other pushed
+    expect(Object.keys(laptop.getState().items).sort()).toEqual(['a', 'b']);
+    expect(hashState(laptop.getState())).toBe(hashState(phone.getState()));
+    expect(laptop.remote).toMatchObject({ pendingCommits: 0, uploadedSeq: 2 });
+    await Promise.all([laptop.close(), phone.close()]);
+  });
+});
+
+describe('sync mode: rejections and tabs', () => {
+  test('a commit that no longer applies after a rebase is removed from the state and reported with its events and error', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const a = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    let bOnline = true;
+    const b = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects, faults: () => (bOnline ? undefined : 'drop') }) });
+    await a.commit({ type: 'added', id: 'x', text: 'milk' });
+    await a.whenUploaded();
+    await b.whenUploaded();
+    expect(Object.keys(b.getState().items)).toEqual(['x']);
+    bOnline = false;
+    await a.commit({ type: 'removed', id: 'x' });
+    await a.whenUploaded();
+    await b.commit({ type: 'toggled', id: 'x' }); // fine here, offline
+    expect(b.getState().items.x?.done).toBe(true);
+    const told: number[] = [];
+    b.subscribe(() => told.push(b.remote.rejected?.length ?? 0));
+    bOnline = true;
+    await b.whenUploaded();
+    expect(b.getState().items).toEqual({});
+    expect(b.remote.rejected).toHaveLength(1);
+    expect(b.remote.rejected![0]).toMatchObject({ events: [{ type: 'toggled', id: 'x' }], error: { code: 'REDUCER_THREW' } });
+    expect((await b.stats()).remote.rejected).toHaveLength(1);
+    expect(told).toContain(1);
+    expect(hashState(a.getState())).toBe(hashState(b.getState()));
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('tabs of one device share one push queue: every commit goes up once', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const idb = freshIndexedDB();
+    const def = todoStore({ name: `tabs-${Math.random().toString(36).slice(2, 8)}` });
+    const tab1 = await open(def, idb, { remote: memoryRemote({ ...fast, objects }), broadcast: true });
+    const tab2 = await open(def, idb, { remote: memoryRemote({ ...fast, objects }), broadcast: true });
+    const other = await open(def, freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => tab1.commit({ type: 'added', id: `one-${i}`, text: 'x' })),
+      ...Array.from({ length: 20 }, (_, i) => tab2.commit({ type: 'added', id: `two-${i}`, text: 'x' })),
+      ...Array.from({ length: 20 }, (_, i) => other.commit({ type: 'added', id: `other-${i}`, text: 'x' })),
+    ]);
+    for (let round = 0; round < 2; round++) for (const store of [tab1, tab2, other]) await store.whenUploaded();
+    const log = await readLog(memoryRemote({ objects }), def.name);
+    const ids = log.map((c) => (c.events[0] as unknown as { id: string }).id);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+    expect(hashState(tab1.getState())).toBe(hashState(other.getState()));
+    expect(hashState(tab2.getState())).toBe(hashState(other.getState()));
+    await Promise.all([tab1.close(), tab2.close(), other.close()]);
+  });
+});
+
+describe('sync mode under faults (in-memory bucket, several seeds)', () => {
+  test('invariants a–e with real engines: 3 devices commit while going offline and meeting drops, lost answers and 503s', async () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const rand = random(seed);
+      const objects = new Map<string, Uint8Array>();
+      const online = [true, true, true];
+      let faultRate = 0.2;
+      const devices = await Promise.all(
+        online.map((_, d) =>
+          open(todoStore(), freshIndexedDB(), {
+            remote: memoryRemote({
+              ...fast,
+              objects,
+              faults: (): RemoteFaultInjection => {
+                if (!online[d]) return 'drop';
+                const roll = rand();
+                return roll < faultRate / 3 ? 'drop' : roll < (2 * faultRate) / 3 ? 'lose-answer' : roll < faultRate ? 'unavailable' : undefined;
+              },
+            }),
+          }),
+        ),
+      );
+      const acked: string[][] = [[], [], []];
+      await Promise.all(
+        devices.map(async (store, d) => {
+          for (let n = 1; n <= 25; n++) {
+            if (rand() < 0.25) online[d] = !online[d];
+            const tag = `d${d}-${n}`;
+            // A tag to find the commit by, and an event that may stop applying once others' commits come first.
+            const other = randomEvent(rand);
+            const done = await store.commit({ type: 'added', id: tag, text: 'x' }, other).then(() => true, () => false);
+            if (done) acked[d]!.push(tag);
+            if (rand() < 0.5) await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 5)));
+          }
+        }),
+      );
+      online.fill(true);
+      faultRate = 0;
+      for (let round = 0; round < 2; round++) for (const store of devices) await store.whenUploaded();
+      const log = await readLog(memoryRemote({ objects }), 'todos');
+      const at = `seed ${seed}`;
+      // (a) converged, on the log replayed from the start
+      const replayed = log.reduce((state, c) => applyEvents(def, state, c.events), def.initial());
+      for (const store of devices) expect(hashState(store.getState()), at).toBe(hashState(replayed));
+      const tagOf = (events: readonly unknown[]) => (events[0] as { id: string }).id;
+      const tagsInLog = log.map((c) => tagOf(c.events));
+      // (c) none twice, (d) gapless (readLog checks)
+      expect(new Set(tagsInLog).size, at).toBe(tagsInLog.length);
+      devices.forEach((store, d) => {
+        const rejected = new Set((store.remote.rejected ?? []).map((r) => tagOf(r.events)));
+        // (b) every acknowledged commit is in the log or reported rejected, not both
+        for (const tag of acked[d]!) expect(tagsInLog.includes(tag) !== rejected.has(tag), `${at}: ${tag}`).toBe(true);
+        // (e) own order kept
+        const mine = tagsInLog.filter((t) => t.startsWith(`d${d}-`)).map((t) => Number(t.split('-')[1]));
+        expect(mine.join(' '), `${at}, d${d}`).toBe([...mine].sort((x, y) => x - y).join(' '));
+      });
+      await Promise.all(devices.map((store) => store.close()));
+    }
+  }, 120_000);
+});
+
+describe('sync mode on the page (connectStore over a MessageChannel)', () => {
+  test("the page's mirror follows rebases: other devices' commits come before this one's, and the page shows what the worker has", async () => {
+    const objects = new Map<string, Uint8Array>();
+    const def = todoStore({ name: `page-sync-${Math.random().toString(36).slice(2, 8)}` });
+    let online = false;
+    const channel = new MessageChannel();
+    const served = serveStore(def, {
+      endpoint: channel.port2,
+      indexedDB: freshIndexedDB(),
+      broadcast: false,
+      remote: memoryRemote({ ...fast, objects, faults: () => (online ? undefined : 'drop') }),
+    });
+    const page = await connectStore(def, channel.port1, { checkpointOnHide: false });
+    const elsewhere = await open(def, freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    await elsewhere.commit({ type: 'added', id: 'first', text: 'made elsewhere, first' });
+    await elsewhere.whenUploaded();
+    await page.commit({ type: 'added', id: 'second', text: 'made here, offline' });
+    await page.commit({ type: 'incremented', by: 2 });
+    expect(Object.keys(page.getState().items)).toEqual(['second']);
+    online = true;
+    await page.whenUploaded();
+    await expect.poll(() => Object.keys(page.getState().items)).toEqual(['first', 'second']);
+    expect(page.getState().count).toBe(2);
+    expect(page.remote).toMatchObject({ pendingCommits: 0, uploadedSeq: 3 });
+    await elsewhere.whenUploaded();
+    expect(hashState(page.getState())).toBe(hashState(elsewhere.getState()));
+    await page.close();
+    await served.close();
+    await elsewhere.close();
+    channel.port1.close();
+    channel.port2.close();
+  });
+});

@@ -1,0 +1,124 @@
+import type { Reducers, StoreDefinition } from '../../src/define-store.js';
+import type { RejectedCommit } from '../../src/types.js';
+import type { Database } from '../database.js';
+import { probeConditionalWrites } from './capability-probe.js';
+import { eventsOf, writeOutbox, writeSyncResult, type Shared } from './outbox.js';
+import type { Remote } from './remote.js';
+import { RemoteLoop, type LoopHost } from './remote-loop.js';
+import { syncOnce } from './shared-log.js';
+import { withUploadLock } from './upload-lock.js';
+
+type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
+
+/** Pull this often while something changed lately; the wait doubles up to `MAX_POLL_MS` when nothing does. */
+export const MIN_POLL_MS = 2_000;
+export const MAX_POLL_MS = 60_000;
+
+/** Rounds of pull, rebase and push one sync tries before it waits: another device kept winning the position. */
+const ATTEMPTS_PER_ROUND = 20;
+
+/** What the syncer needs from its engine. */
+export interface SyncerHost extends LoopHost {
+  readonly db: Database;
+  readonly def: AnyDefinition;
+  /** The shared log as the engine has it: where the next read starts. */
+  shared(): Shared;
+  /** The device's own commits not in the log yet (the outbox, every tab's). */
+  pendingCount(): number;
+  /** The journal or the outbox changed under the engine: read them again (and tell the pages). */
+  catchUp(): Promise<void>;
+}
+
+/**
+ * Sync mode's loop, in the worker: every round pulls the shared log after
+ * this device's seq, rebases the outbox on it and pushes it as the next
+ * segment (see syncOnce), then writes the outcome to the journal and the
+ * outbox in one transaction, and lets the engine catch up. One tab of a
+ * device syncs at a time (the same Web Lock as uploads), so the tabs share
+ * one push queue: the outbox. Rounds run after commits, when the device
+ * comes online, when a page asks (`whenUploaded`, a page becoming visible),
+ * and by polling: every 2 s after activity, backing off to 60 s when idle.
+ */
+export class Syncer extends RemoteLoop {
+  private probed = false;
+  private pollMs = MIN_POLL_MS;
+  private rejected: RejectedCommit[] = [];
+  private batches = 0;
+
+  constructor(
+    remote: Remote,
+    private readonly host: SyncerHost,
+  ) {
+    super(remote, host, 'sync');
+  }
+
+  start(): void {
+    this.setStatus();
+    this.schedule(0);
+  }
+
+  /** New local commits: push them after `uploadDelayMs`. */
+  poke(): void {
+    this.pollMs = MIN_POLL_MS;
+    this.setStatus();
+    this.schedule(this.waiting ? 0 : this.policy.uploadDelayMs);
+  }
+
+  /** Pull now (the page became visible, or asked). */
+  pull(): void {
+    this.pollMs = MIN_POLL_MS;
+    this.schedule(0);
+  }
+
+  /**
+   * Resolves once a sync that started after this call finished with nothing
+   * of this device left to push: its commits are in the shared log (or were
+   * rejected), and it has everything other devices pushed before.
+   */
+  whenSynced(): Promise<void> {
+    const asked = ++this.asks;
+    return this.waitFor(() => this.finishedAsk >= asked && this.host.pendingCount() === 0);
+  }
+
+  private asks = 0;
+  private finishedAsk = 0;
+
+  protected pendingCommits(): number {
+    return this.host.pendingCount();
+  }
+
+  protected doneThrough(): number {
+    return this.host.shared().seq;
+  }
+
+  protected async work(): Promise<void> {
+    const ask = this.asks;
+    await withUploadLock(this.host.def.name, async () => {
+      if (!this.probed) {
+        await probeConditionalWrites(this.remote, this.abort.signal);
+        this.probed = true;
+      }
+      let changed = false;
+      for (let attempt = 0; attempt < ATTEMPTS_PER_ROUND && !this.stopped; attempt++) {
+        await this.host.catchUp(); // the journal and outbox as they are now, other tabs' commits included
+        const shared = this.host.shared();
+        const outcome = await writeOutbox(this.host.db, this.host.def, shared, [], 'relaxed', Date.now());
+        const pending = outcome.pending.map((entry) => ({ origin: entry.origin, at: entry.at, events: eventsOf(this.host.def, entry) }));
+        const batch = `${this.host.def.name}/${Date.now().toString(36)}-${++this.batches}-${Math.random().toString(36).slice(2, 8)}`;
+        const result = await syncOnce(this.remote, this.host.def, { seq: outcome.shared.seq, state: outcome.shared.state, pending }, batch, this.abort.signal);
+        if (result.applied.length > 0 || result.rejected.length > 0) {
+          this.rejected = await writeSyncResult(this.host.db, this.host.def.version, result);
+          if (result.rejected.length > 0) this.state = { ...this.state, rejected: this.rejected };
+          await this.host.catchUp();
+          changed = true;
+        }
+        if (result.fault) throw result.fault;
+        if (result.done) break;
+      }
+      // Poll sooner after activity, later when nothing happens.
+      this.pollMs = changed ? MIN_POLL_MS : Math.min(MAX_POLL_MS, this.pollMs * 2);
+    });
+    this.finishedAsk = Math.max(this.finishedAsk, ask);
+    this.schedule(this.pollMs);
+  }
+}
