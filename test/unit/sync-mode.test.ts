@@ -24,6 +24,19 @@ describe('sync mode: devices share one log in the bucket', () => {
 });
 
 describe('sync mode: rejections and tabs', () => {
+  test('a server that accepts a second If-None-Match write gets REMOTE_UNSUPPORTED, and local commits go on', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const careless = memoryRemote({ ...fast, objects });
+    const remote = { ...careless, create: async (key: string, bytes: Uint8Array) => (objects.set(key, bytes), true) };
+    const store = await open(todoStore(), freshIndexedDB(), { remote });
+    await store.commit({ type: 'incremented', by: 1 });
+    const error = await store.whenUploaded().then(() => undefined, (e: unknown) => e);
+    expect((error as { code?: string }).code).toBe('REMOTE_UNSUPPORTED');
+    expect(store.remote).toMatchObject({ status: 'error', lastError: { code: 'REMOTE_UNSUPPORTED' } });
+    expect(await store.commit({ type: 'incremented', by: 1 })).toEqual({ seq: 2 });
+    await store.close();
+  });
+
   test('a commit that no longer applies after a rebase is removed from the state and reported with its events and error', async () => {
     const objects = new Map<string, Uint8Array>();
     const a = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });

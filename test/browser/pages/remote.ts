@@ -5,6 +5,8 @@ import { engineStore, type EngineEvent, type EngineState, type EngineStoreConfig
 
 export interface RemotePageConfig {
   store: EngineStoreConfig;
+  /** Backup (the default) or sync. */
+  mode?: 'backup' | 'sync';
   s3: { endpoint: string; bucket: string; prefix: string; accessKeyId: string; secretAccessKey: string; region: string };
 }
 
@@ -48,7 +50,12 @@ const api = {
   whenUploaded: () => current().whenUploaded(),
   remote: (): RemoteStatus => current().remote,
   statuses: () => [...statuses],
-  state: () => ({ hash: hashState(current().getState()), seq: current().confirmedSeq, length: current().getState().list.length }),
+  state: () => ({
+    hash: hashState(current().getState()),
+    seq: current().confirmedSeq,
+    length: current().getState().list.length,
+    list: current().getState().list,
+  }),
   /** Kills the worker like a crash: no goodbye, no last snapshot. */
   kill(): void {
     worker?.terminate();

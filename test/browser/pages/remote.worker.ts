@@ -8,5 +8,13 @@ import type { RemotePageConfig } from './remote';
 const config = JSON.parse(self.name) as RemotePageConfig;
 const { endpoint, bucket, prefix, accessKeyId, secretAccessKey, region } = config.s3;
 serveStore(engineStore(config.store), {
-  remote: s3Remote({ endpoint, bucket, prefix, credentials: { accessKeyId, secretAccessKey, region }, uploadDelayMs: 0, maxBackoffMs: 500 }),
+  remote: s3Remote({
+    endpoint,
+    bucket,
+    prefix,
+    credentials: { accessKeyId, secretAccessKey, region },
+    uploadDelayMs: 0,
+    maxBackoffMs: 500,
+    ...(config.mode && { mode: config.mode }),
+  }),
 });
