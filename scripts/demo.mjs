@@ -1,6 +1,7 @@
 // `npm run demo`: the demo on http://localhost:5173/ and, when Ceph RGW is
 // installed (`node scripts/rgw.mjs ensure`, as root), a local S3 bucket for
-// its backup panel. Ctrl-C stops both.
+// its backup panel. `npm run demo -- --sync` syncs instead: open the page in
+// two browser profiles and watch edits travel. Ctrl-C stops both.
 import { createServer } from 'vite';
 import { findCeph, startRgw } from './rgw.mjs';
 import { makeCorsBucket } from './s3-bucket.mjs';
@@ -25,9 +26,11 @@ async function startBucket() {
 }
 
 const bucket = await startBucket();
+const mode = process.argv.includes('--sync') ? 'sync' : 'backup';
 // The demo worker reads this at build time. These are a throwaway local server's fixed
 // test keys; a real app gives its worker temporary credentials (see the README).
-if (bucket) process.env.VITE_TIDEMARK_DEMO_S3 = JSON.stringify(bucket.config);
+if (bucket) process.env.VITE_TIDEMARK_DEMO_S3 = JSON.stringify({ ...bucket.config, mode });
+if (bucket && mode === 'sync') console.log('Sync mode: open the page in two browser profiles (or a private window) and edit in both.');
 
 const server = await createServer({ server: { port: 5173, host: 'localhost' } });
 await server.listen();
