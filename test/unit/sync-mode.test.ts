@@ -171,7 +171,7 @@ describe('sync mode on the page (connectStore over a MessageChannel)', () => {
     await page.whenUploaded();
     await expect.poll(() => Object.keys(page.getState().items)).toEqual(['first', 'second']);
     expect(page.getState().count).toBe(2);
-    expect(page.remote).toMatchObject({ pendingCommits: 0, uploadedSeq: 3 });
+    await expect.poll(() => page.remote).toMatchObject({ pendingCommits: 0, uploadedSeq: 3 }); // status changes arrive on their own port
     await elsewhere.whenUploaded();
     expect(hashState(page.getState())).toBe(hashState(elsewhere.getState()));
     await page.close();
@@ -179,5 +179,31 @@ describe('sync mode on the page (connectStore over a MessageChannel)', () => {
     await elsewhere.close();
     channel.port1.close();
     channel.port2.close();
+  });
+});
+
+describe('sync mode: snapshots in the bucket', () => {
+  test('devices share snapshots of the shared state, and a new device hydrates from the newest plus the segments after it', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const def = todoStore({ checkpoint: { everyEvents: 10, cooldownMs: 0 } });
+    const remote = () => memoryRemote({ ...fast, objects, snapshotEveryCommits: 10 });
+    const a = await open(def, freshIndexedDB(), { remote: remote() });
+    const b = await open(def, freshIndexedDB(), { remote: remote() });
+    for (let i = 0; i < 15; i++) {
+      await a.commit({ type: 'incremented', by: 1 });
+      await b.commit({ type: 'incremented', by: 2 });
+      if (i % 5 === 4) await Promise.all([a.whenUploaded(), b.whenUploaded()]);
+    }
+    for (let round = 0; round < 2; round++) for (const store of [a, b]) await store.whenUploaded();
+    await a.checkpoint();
+    await a.whenUploaded(); // a round after the checkpoint shares it
+    const snapshots = [...objects.keys()].filter((k) => k.startsWith('snap/'));
+    expect(snapshots.length).toBeGreaterThan(0);
+    const fresh = await open(def, freshIndexedDB(), { remote: remote() });
+    expect(fresh.loadReport.source).toBe('remote');
+    expect(fresh.loadReport.remote!.snapshotSeq).toBeGreaterThan(0);
+    expect(fresh.getState().count).toBe(45);
+    expect(hashState(fresh.getState())).toBe(hashState(a.getState()));
+    await Promise.all([a.close(), b.close(), fresh.close()]);
   });
 });

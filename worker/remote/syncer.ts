@@ -1,7 +1,9 @@
 import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import type { RejectedCommit } from '../../src/types.js';
 import type { Database } from '../database.js';
+import { TidemarkError } from '../../src/errors.js';
 import { probeConditionalWrites } from './capability-probe.js';
+import { readHeader, seqOfKey, snapshotKey, snapshotObject } from './objects.js';
 import { eventsOf, writeOutbox, writeSyncResult, type Shared } from './outbox.js';
 import type { Remote } from './remote.js';
 import { RemoteLoop, type LoopHost } from './remote-loop.js';
@@ -44,6 +46,8 @@ export class Syncer extends RemoteLoop {
   private pollMs = MIN_POLL_MS;
   private rejected: RejectedCommit[] = [];
   private batches = 0;
+  /** Seq of the newest snapshot in the bucket (read once, then kept up to date); undefined until read. */
+  private remoteSnapshotSeq: number | undefined;
 
   constructor(
     remote: Remote,
@@ -115,10 +119,42 @@ export class Syncer extends RemoteLoop {
         if (result.fault) throw result.fault;
         if (result.done) break;
       }
+      await this.shareSnapshot();
       // Poll sooner after activity, later when nothing happens.
       this.pollMs = changed ? MIN_POLL_MS : Math.min(MAX_POLL_MS, this.pollMs * 2);
     });
     this.finishedAsk = Math.max(this.finishedAsk, ask);
     this.schedule(this.pollMs);
+  }
+
+  /**
+   * Uploads the newest local snapshot once `snapshotEveryCommits` commits
+   * were synced since the bucket's newest, so a new device replays a bounded
+   * log. In sync mode snapshots hold the shared state, and their seq ends a
+   * segment (whole segments are pulled, a push ends one), as hydration
+   * needs. Every device computes the same state at a seq, so two devices
+   * uploading one snapshot write the same hash: the second finds it there.
+   */
+  private async shareSnapshot(): Promise<void> {
+    const { signal } = this.abort;
+    this.remoteSnapshotSeq ??= Math.max(0, ...(await this.remote.list('snap/', {}, signal)).map(seqOfKey).filter((seq) => !Number.isNaN(seq)));
+    const keys = await this.host.db.getAllKeys('snapshots');
+    const newest = keys[keys.length - 1];
+    if (newest === undefined || newest - this.remoteSnapshotSeq < this.policy.snapshotEveryCommits) return;
+    const record = await this.host.db.get('snapshots', newest);
+    if (!record) return;
+    const key = snapshotKey(newest);
+    if (!(await this.remote.create(key, snapshotObject(this.host.def.name, record), signal))) {
+      const there = await this.remote.get(key, signal);
+      if (there && readHeader(there)?.hash !== record.hash) {
+        throw new TidemarkError(
+          'REMOTE_CONFLICT',
+          `The shared log's snapshot ${this.remote.target}${key} holds another state than this device computed for seq ${newest}: ` +
+            'a reducer is not deterministic (or the devices run different versions of it). Run store.verify() to find it.',
+          { details: { key } },
+        );
+      }
+    }
+    this.remoteSnapshotSeq = newest;
   }
 }
