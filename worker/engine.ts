@@ -345,19 +345,7 @@ export class Engine {
     try {
       outcome = await writeBatch(this.db, this.def, { state: this.state, seq: this.seq }, batch, durability, this.now());
     } catch (error) {
-      if (error instanceof FellBehind) {
-        try {
-          await this.reload();
-          this.queue.unshift(...batch);
-          return;
-        } catch (reloadError) {
-          error = reloadError;
-        }
-      }
-      const mapped = toTidemarkError(error, 'write to the journal');
-      this.writingCount = 0;
-      for (const commit of batch) commit.reject(mapped);
-      return;
+      return this.batchFailed(error, batch, 'write to the journal');
     }
     this.confirmed.set(outcome.state, outcome.seq);
     this.eventsTotal += outcome.eventsApplied;
@@ -389,19 +377,7 @@ export class Engine {
     try {
       outcome = await writeOutbox(this.db, this.def, this.shared!, batch, durability, this.now());
     } catch (error) {
-      if (error instanceof FellBehind) {
-        try {
-          await this.reload();
-          this.queue.unshift(...batch);
-          return;
-        } catch (reloadError) {
-          error = reloadError;
-        }
-      }
-      const mapped = toTidemarkError(error, 'write to the outbox');
-      this.writingCount = 0;
-      for (const commit of batch) commit.reject(mapped);
-      return;
+      return this.batchFailed(error, batch, 'write to the outbox');
     }
     this.shared = outcome.shared;
     this.eventsTotal += outcome.sharedCommits.reduce((sum, commit) => sum + commit.events.length, 0);
@@ -428,6 +404,25 @@ export class Engine {
     }
     if (outcome.written.length > 0) this.syncer?.poke();
     this.considerCheckpoint();
+  }
+
+  /**
+   * A batch's transaction failed: behind a journal another tab trimmed, the
+   * state is rebuilt and the batch queued again; otherwise its commits reject.
+   */
+  private async batchFailed(error: unknown, batch: QueuedCommit[], doing: string): Promise<void> {
+    if (error instanceof FellBehind) {
+      try {
+        await this.reload();
+        this.queue.unshift(...batch);
+        return;
+      } catch (reloadError) {
+        error = reloadError;
+      }
+    }
+    const mapped = toTidemarkError(error, doing);
+    this.writingCount = 0;
+    for (const commit of batch) commit.reject(mapped);
   }
 
   /** Rebuilds the state from the newest snapshot, after another tab trimmed the journal past us. */

@@ -1,5 +1,5 @@
 import { IDBFactory } from 'fake-indexeddb';
-import { TidemarkError } from 'tidemark';
+import { isTidemarkError, TidemarkError, type EventsOf } from 'tidemark';
 import { defineStore, type CheckpointOptions } from 'tidemark';
 import { openStore, type OpenStoreOptions } from 'tidemark/worker';
 
@@ -99,4 +99,25 @@ export async function rejection(promise: Promise<unknown>): Promise<TidemarkErro
   );
   if (!(error instanceof TidemarkError)) throw new Error(`expected a TidemarkError, got ${String(error)}`);
   return error;
+}
+
+/** The code a promise rejects with (or a note that it was not a TidemarkError); undefined if it resolves. */
+export async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    return isTidemarkError(error) ? error.code : `not a TidemarkError: ${String(error)}`;
+  }
+  return undefined;
+}
+
+/** An event of todoStore(), at random: often on a known id, sometimes one that throws (a rejected commit). */
+export function randomTodoEvent(rand: () => number, ids: string[]): EventsOf<ReturnType<typeof todoStore>> {
+  const pick = rand();
+  const id = ids.length > 0 && rand() < 0.7 ? ids[Math.floor(rand() * ids.length)]! : `t${Math.floor(rand() * 1000)}`;
+  if (pick < 0.35) return { type: 'added', id, text: `todo ${Math.floor(rand() * 1e6)}` };
+  if (pick < 0.6) return { type: 'toggled', id }; // throws when the id is unknown: a rejected commit
+  if (pick < 0.75) return { type: 'removed', id };
+  if (pick < 0.97) return { type: 'incremented', by: Math.floor(rand() * 10) - 3 };
+  return { type: 'failed', why: 'random failure' };
 }

@@ -1,15 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { defineStore, hashState, isTidemarkError } from 'tidemark';
-import { freshIndexedDB, open, todoStore } from './fixtures.js';
+import { freshIndexedDB, open, todoStore, codeOf } from './fixtures.js';
 
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return isTidemarkError(error) ? error.code : `not a TidemarkError: ${String(error)}`;
-  }
-  return undefined;
-}
 
 describe('history()', () => {
   test('lists the retained commits newest first, with seq, time, origin and events, in pages', async () => {

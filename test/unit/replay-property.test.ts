@@ -1,18 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { hashState, type EventsOf } from 'tidemark';
-import { freshIndexedDB, open, random, readSnapshots, request, todoStore, withRawDatabase } from './fixtures.js';
+import { hashState } from 'tidemark';
+import { freshIndexedDB, open, random, readSnapshots, request, todoStore, withRawDatabase, randomTodoEvent } from './fixtures.js';
 
-type Event = EventsOf<ReturnType<typeof todoStore>>;
-
-function randomEvent(rand: () => number, ids: string[]): Event {
-  const pick = rand();
-  const id = ids.length > 0 && rand() < 0.7 ? ids[Math.floor(rand() * ids.length)]! : `t${Math.floor(rand() * 1000)}`;
-  if (pick < 0.35) return { type: 'added', id, text: `todo ${Math.floor(rand() * 1e6)}` };
-  if (pick < 0.6) return { type: 'toggled', id }; // throws when the id is unknown: a rejected commit
-  if (pick < 0.75) return { type: 'removed', id };
-  if (pick < 0.97) return { type: 'incremented', by: Math.floor(rand() * 10) - 3 };
-  return { type: 'failed', why: 'random failure' };
-}
 
 describe('invariant 3: replay from any retained snapshot equals the live state', () => {
   test('200 random histories with random checkpoints, crashes and reopens: reopened state deep-equals and hashes equal to live', async () => {
@@ -35,7 +24,7 @@ describe('invariant 3: replay from any retained snapshot equals the live state',
           expect(hashState(store.getState())).toBe(hashState(live));
         } else {
           const ids = Object.keys(store.getState().items);
-          const events = Array.from({ length: 1 + Math.floor(rand() * 4) }, () => randomEvent(rand, ids));
+          const events = Array.from({ length: 1 + Math.floor(rand() * 4) }, () => randomTodoEvent(rand, ids));
           // Some commits are awaited, some fire in a burst (group commit); rejections are expected.
           const commit = store.commit(...events).catch(() => undefined);
           if (rand() < 0.5) await commit;

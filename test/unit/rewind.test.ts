@@ -1,16 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { defineStore, hashState, isTidemarkError, STATE_EVENT } from 'tidemark';
+import { defineStore, hashState, STATE_EVENT } from 'tidemark';
 import { memoryRemote } from 'tidemark/worker';
-import { freshIndexedDB, open, readJournal, readSnapshots, todoStore } from './fixtures.js';
+import { freshIndexedDB, open, readJournal, readSnapshots, todoStore, codeOf } from './fixtures.js';
 
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    return isTidemarkError(error) ? error.code : `not a TidemarkError: ${String(error)}`;
-  }
-  return undefined;
-}
 
 const DAY = 24 * 60 * 60_000;
 

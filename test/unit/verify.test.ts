@@ -1,18 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { defineStore, type EventsOf } from 'tidemark';
-import { freshIndexedDB, open, random, todoStore } from './fixtures.js';
+import { defineStore } from 'tidemark';
+import { freshIndexedDB, open, random, todoStore, randomTodoEvent } from './fixtures.js';
 
-type Event = EventsOf<ReturnType<typeof todoStore>>;
-
-function randomEvent(rand: () => number, ids: string[]): Event {
-  const pick = rand();
-  const id = ids.length > 0 && rand() < 0.7 ? ids[Math.floor(rand() * ids.length)]! : `t${Math.floor(rand() * 1000)}`;
-  if (pick < 0.35) return { type: 'added', id, text: `todo ${Math.floor(rand() * 1e6)}` };
-  if (pick < 0.6) return { type: 'toggled', id }; // throws when the id is unknown: a rejected commit
-  if (pick < 0.75) return { type: 'removed', id };
-  if (pick < 0.97) return { type: 'incremented', by: Math.floor(rand() * 10) - 3 };
-  return { type: 'failed', why: 'random failure' };
-}
 
 /** A store whose `rolled` reducer reads Math.random(), or whose `pushed` reducer mutates its input. */
 function brokenStore(kind: 'random' | 'mutating') {
@@ -44,7 +33,7 @@ describe('verify()', () => {
       for (let step = 0; step < steps; step++) {
         if (rand() < 0.1) await store.checkpoint();
         const ids = Object.keys(store.getState().items);
-        const commit = store.commit(...Array.from({ length: 1 + Math.floor(rand() * 3) }, () => randomEvent(rand, ids))).catch(() => undefined);
+        const commit = store.commit(...Array.from({ length: 1 + Math.floor(rand() * 3) }, () => randomTodoEvent(rand, ids))).catch(() => undefined);
         if (rand() < 0.5) await commit;
       }
       await store.whenSaved();
