@@ -596,6 +596,7 @@ export class Engine {
         seq: () => this.seq,
         state: () => this.state,
         exclusive: (work) => this.exclusive(work),
+        journalIsShared: this.shared !== undefined,
         adopt: (loaded) => this.adoptWritten(loaded),
       },
       blob,

@@ -207,3 +207,25 @@ describe('sync mode: snapshots in the bucket', () => {
     await Promise.all([a.close(), b.close(), fresh.close()]);
   });
 });
+
+describe('sync mode: history features write commits', () => {
+  test('a backup imported into an empty synced device and a rewind travel to the other devices as commits', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const source = await open(todoStore({ name: 'elsewhere' }), freshIndexedDB());
+    await source.commit({ type: 'added', id: 'from-backup', text: 'x' });
+    const file = await source.exportBackup();
+    await source.close();
+    const a = await open(todoStore({ name: 'elsewhere' }), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    const b = await open(todoStore({ name: 'elsewhere' }), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    expect((await a.importBackup(file)).mode).toBe('replaced'); // in sync mode a backup comes in as a commit
+    await a.commit({ type: 'incremented', by: 1 });
+    await a.whenUploaded(); // history in sync mode is the shared log: commits count once synced
+    await a.rewind(1); // back to the imported state, as a commit too
+    await a.whenUploaded();
+    await b.whenUploaded();
+    expect(Object.keys(b.getState().items)).toEqual(['from-backup']);
+    expect(b.getState().count).toBe(0);
+    expect(hashState(a.getState())).toBe(hashState(b.getState()));
+    await Promise.all([a.close(), b.close()]);
+  });
+});

@@ -22,6 +22,8 @@ export interface ImportHost {
   commitState(event: StateEvent): Promise<CommitResult>;
   /** Runs `work` with no commit in flight and none starting until it ends. */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
+  /** Sync mode: the journal is the shared log, written only by the syncer. */
+  journalIsShared: boolean;
   /** Starts over from a state loaded from the database, and tells pages and tabs. */
   adopt(loaded: LoadedState): void;
 }
@@ -48,8 +50,9 @@ export async function importInto(host: ImportHost, blob: Blob, options: ImportOp
     lastSeq: backup.header.lastSeq,
     exportedAt: backup.header.exportedAt,
   };
-  if (host.seq() > 0) {
-    if (!options.replace) throw notEmpty(host.def, host.seq());
+  // In sync mode the journal is the shared log: a backup comes in as a commit, even into an empty store.
+  if (host.seq() > 0 || host.journalIsShared) {
+    if (host.seq() > 0 && !options.replace) throw notEmpty(host.def, host.seq());
     const json = JSON.stringify(backup.loaded.state ?? JSON.parse(backup.loaded.unparsed!));
     const safetySnapshot = await host.checkpoint('rewind');
     const { seq } = await host.commitState({ type: STATE_EVENT, json, hash: hashText(json), cause: 'import' });
