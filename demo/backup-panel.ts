@@ -63,6 +63,7 @@ export function renderBackup(remote: RemoteStatus, load: LoadReport): void {
   set('backup-through', remote.status === 'off' ? '–' : `#${remote.uploadedSeq}`);
   set('backup-pending', remote.status === 'off' ? '–' : count(remote.pendingCommits));
   set('backup-error', remote.lastError ? `${remote.lastError.code}: ${remote.lastError.message}` : 'none');
+  set('backup-synced', remote.syncedAt ? new Date(remote.syncedAt).toLocaleTimeString('en-GB') : '–');
   set(
     'backup-source',
     load.source === 'remote' && load.remote

@@ -147,6 +147,8 @@ export interface RemoteStatus {
   lastError: { code: string; message: string; retrying: boolean } | null;
   /** Sync mode: this device's commits that no longer applied on the shared log (newest last; the last 100). */
   rejected?: RejectedCommit[];
+  /** Sync mode: when this device last finished a sync (pulled the log, and pushed what it had), epoch ms. */
+  syncedAt?: number;
 }
 
 /**

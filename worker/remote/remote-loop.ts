@@ -37,6 +37,8 @@ export abstract class RemoteLoop {
   /** After a network fault, no round before this time (epoch ms), whatever asks for one. */
   private retryAt = 0;
   private waiters: Waiter[] = [];
+  /** The status the engine was last told of. */
+  private told: RemoteStatus | undefined;
   private readonly onOnline = () => {
     this.retryAt = 0; // back online: try at once
     this.schedule(0);
@@ -168,16 +170,16 @@ export abstract class RemoteLoop {
   protected setStatus(): void {
     const pendingCommits = Math.max(0, this.pendingCommits());
     const status: RemoteStatus['status'] = this.blocked ? 'error' : this.offline ? 'offline' : pendingCommits > 0 ? 'uploading' : 'idle';
-    const next = { ...this.state, status, uploadedSeq: this.doneThrough(), pendingCommits };
+    this.state = { ...this.state, status, uploadedSeq: this.doneThrough(), pendingCommits };
+    // Tell the engine only of a change since what it was last told (fields are replaced, never mutated).
+    const told = this.told;
     const same =
-      next.status === this.state.status &&
-      next.uploadedSeq === this.state.uploadedSeq &&
-      next.pendingCommits === this.state.pendingCommits &&
-      next.lastError === this.state.lastError &&
-      next.rejected === this.state.rejected;
+      told !== undefined &&
+      (Object.keys(this.state) as Array<keyof RemoteStatus>).every((key) => this.state[key] === told[key]) &&
+      Object.keys(told).length === Object.keys(this.state).length;
     if (same) return;
-    this.state = next;
-    this.loopHost.onStatus(next);
+    this.told = this.state;
+    this.loopHost.onStatus(this.state);
   }
 }
 

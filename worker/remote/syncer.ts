@@ -124,6 +124,7 @@ export class Syncer extends RemoteLoop {
       this.pollMs = changed ? MIN_POLL_MS : Math.min(MAX_POLL_MS, this.pollMs * 2);
     });
     this.finishedAsk = Math.max(this.finishedAsk, ask);
+    this.state = { ...this.state, syncedAt: this.host.now() };
     this.schedule(this.pollMs);
   }
 
