@@ -20,6 +20,7 @@ export { TidemarkError, isTidemarkError } from './errors.js';
 export type { DataLoss, DataLossPolicy } from './data-loss.js';
 export type { TidemarkErrorCode, TidemarkErrorOptions } from './errors.js';
 export { hashState } from './hash.js';
+export { requestPersistence } from './persistence.js';
 export { PROTOCOL_VERSION } from './protocol.js';
 export type {
   CommitOptions,
@@ -32,6 +33,7 @@ export type {
   RestoreResult,
   SnapshotInfo,
   SnapshotKind,
+  StorageStats,
   StoreStats,
   StoredEvent,
 } from './types.js';

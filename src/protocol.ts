@@ -6,7 +6,7 @@ import type { CommitOptions, CommitRecord, LoadReport, RemoteStatus, RestoreOpti
  * Bumped whenever WorkerApi or WorkerChange changes shape. The page sends it
  * in `hello`, and a worker from another build refuses the connection.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** One commit as the page sends it. */
 export interface CommitCall {

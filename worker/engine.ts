@@ -17,6 +17,7 @@ import { hydrateIfEmpty, isEmpty, restoreFromRemote } from './remote/hydrate.js'
 import type { Remote } from './remote/remote.js';
 import { Uploader } from './remote/uploader.js';
 import { detectDataLoss, writeDataMarker } from './data-marker.js';
+import { readStorage } from './storage-estimate.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
@@ -415,7 +416,7 @@ export class Engine {
 
   async stats(): Promise<StoreStats> {
     if (this.closedBecause) throw this.closedError();
-    const [journal, snapshots] = await Promise.all([journalExtent(this.db), listSnapshots(this.db)]);
+    const [journal, snapshots, storage] = await Promise.all([journalExtent(this.db), listSnapshots(this.db), readStorage()]);
     return {
       name: this.def.name,
       version: this.def.version,
@@ -431,6 +432,7 @@ export class Engine {
         details: this.lastCheckpointError.details,
       },
       remote: this.remoteStatus,
+      storage,
     };
   }
 
