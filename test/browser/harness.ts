@@ -87,11 +87,19 @@ export async function startHarness(): Promise<Harness> {
   }
 }
 
+/** A harness on a production build, whose server can be taken down and brought back on the same port. */
+export interface PreviewHarness extends Harness {
+  /** Stops the server, dropping open connections: the origin is unreachable, as with no network. */
+  stopServer(): Promise<void>;
+  /** Serves the build again, on the same port (so the same origin). */
+  restartServer(): Promise<void>;
+}
+
 /**
  * Builds the app for production with `vite build` (programmatically) and
  * serves the result with `vite preview`, then launches Chromium.
  */
-export async function startPreview(options: PreviewOptions = {}): Promise<Harness> {
+export async function startPreview(options: PreviewOptions = {}): Promise<PreviewHarness> {
   const outDir = path.resolve(repoRoot, options.outDir ?? 'dist-demo');
   const input = options.input === undefined ? undefined : [options.input].flat().map((file) => path.resolve(repoRoot, file));
   // Vitest sets NODE_ENV=test, and Vite only makes a production build when it is 'production'.
@@ -102,11 +110,25 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Harnes
       build: { outDir, emptyOutDir: true, ...(input && { rolldownOptions: { input } }) },
     }),
   );
-  const server = await preview({ ...shared, mode: 'production', build: { outDir }, preview: { ...listen, open: false } });
+  const serve = (port: number) => preview({ ...shared, mode: 'production', build: { outDir }, preview: { ...listen, port, open: false } });
+  let server: Awaited<ReturnType<typeof preview>> | undefined = await serve(0);
+  const baseUrl = originOf(server.resolvedUrls?.local[0]);
+  const stopServer = async () => {
+    const running = server;
+    server = undefined;
+    await running?.close();
+  };
   try {
-    return await withBrowser(originOf(server.resolvedUrls?.local[0]), () => server.close());
+    const harness = await withBrowser(baseUrl, stopServer);
+    return {
+      ...harness,
+      stopServer,
+      async restartServer() {
+        server ??= await serve(Number(new URL(baseUrl).port));
+      },
+    };
   } catch (error) {
-    await server.close();
+    await stopServer();
     throw error;
   }
 }
