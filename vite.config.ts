@@ -50,14 +50,14 @@ export default defineConfig(({ mode }) => ({
       {
         extends: true,
         test: {
-          name: 'chromium',
+          name: 'browser',
           include: ['test/browser/**/*.test.ts', 'bench/**/*.test.ts'],
           environment: 'node',
           // The browser tests reach S3 (Ceph RGW) too; the setup starts it once for both projects.
           globalSetup: ['test/remote/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // One Chromium at a time: the machine has two cores.
+          // One browser at a time (Chromium, or Firefox and WebKit in test/browser/engines/): the machine has two cores.
           fileParallelism: false,
         },
       },

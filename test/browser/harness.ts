@@ -60,12 +60,20 @@ export interface PreviewOptions {
   outDir?: string;
 }
 
+/** A running Vite dev server, with no browser: the cross-engine tests bring their own. */
+export interface DevServer {
+  /** Origin of the server, without a trailing slash. */
+  readonly baseUrl: string;
+  /** Absolute URL of a path on the server. */
+  url(path?: string): string;
+  close(): Promise<void>;
+}
+
 /**
  * Starts a Vite dev server on a free port of 127.0.0.1 with the repo's
- * vite.config.ts, and launches Chromium. Rejects with the install help if no
- * Chromium is found.
+ * vite.config.ts, serving the demo and the test pages.
  */
-export async function startHarness(): Promise<Harness> {
+export async function startDevServer(): Promise<DevServer> {
   const server = await createServer({
     ...shared,
     mode: 'development',
@@ -80,7 +88,22 @@ export async function startHarness(): Promise<Harness> {
   });
   try {
     await server.listen();
-    return await withBrowser(originOf(server.resolvedUrls?.local[0]), () => server.close());
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const baseUrl = originOf(server.resolvedUrls?.local[0]);
+  return { baseUrl, url: (pathname = '/') => new URL(pathname, `${baseUrl}/`).href, close: () => server.close() };
+}
+
+/**
+ * Starts a Vite dev server (see `startDevServer`) and launches Chromium.
+ * Rejects with the install help if no Chromium is found.
+ */
+export async function startHarness(): Promise<Harness> {
+  const server = await startDevServer();
+  try {
+    return await withBrowser(server.baseUrl, () => server.close());
   } catch (error) {
     await server.close();
     throw error;
