@@ -20,7 +20,6 @@ export { TidemarkError, isTidemarkError } from './errors.js';
 export type { DataLoss, DataLossPolicy } from './data-loss.js';
 export type { TidemarkErrorCode, TidemarkErrorOptions } from './errors.js';
 export { hashState } from './hash.js';
-export { requestPersistence } from './persistence.js';
 export { PROTOCOL_VERSION } from './protocol.js';
 export type {
   CommitOptions,

@@ -110,19 +110,22 @@ export async function startHarness(): Promise<Harness> {
   }
 }
 
-/** A harness on a production build, whose server can be taken down and brought back on the same port. */
-export interface PreviewHarness extends Harness {
+/** A server of a production build that can be taken down and brought back on the same port. */
+export interface PreviewServer extends DevServer {
   /** Stops the server, dropping open connections: the origin is unreachable, as with no network. */
   stopServer(): Promise<void>;
   /** Serves the build again, on the same port (so the same origin). */
   restartServer(): Promise<void>;
 }
 
+/** A harness on a production build, whose server can be taken down and brought back. */
+export interface PreviewHarness extends Harness, Pick<PreviewServer, 'stopServer' | 'restartServer'> {}
+
 /**
  * Builds the app for production with `vite build` (programmatically) and
- * serves the result with `vite preview`, then launches Chromium.
+ * serves the result with `vite preview`, with no browser.
  */
-export async function startPreview(options: PreviewOptions = {}): Promise<PreviewHarness> {
+export async function startPreviewServer(options: PreviewOptions = {}): Promise<PreviewServer> {
   const outDir = path.resolve(repoRoot, options.outDir ?? 'dist-demo');
   const input = options.input === undefined ? undefined : [options.input].flat().map((file) => path.resolve(repoRoot, file));
   // Vitest sets NODE_ENV=test, and Vite only makes a production build when it is 'production'.
@@ -141,17 +144,28 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
     server = undefined;
     await running?.close();
   };
+  return {
+    baseUrl,
+    url: (pathname = '/') => new URL(pathname, `${baseUrl}/`).href,
+    stopServer,
+    async restartServer() {
+      server ??= await serve(Number(new URL(baseUrl).port));
+    },
+    close: stopServer,
+  };
+}
+
+/**
+ * Builds the app for production and serves it (see `startPreviewServer`),
+ * then launches Chromium.
+ */
+export async function startPreview(options: PreviewOptions = {}): Promise<PreviewHarness> {
+  const server = await startPreviewServer(options);
   try {
-    const harness = await withBrowser(baseUrl, stopServer);
-    return {
-      ...harness,
-      stopServer,
-      async restartServer() {
-        server ??= await serve(Number(new URL(baseUrl).port));
-      },
-    };
+    const harness = await withBrowser(server.baseUrl, server.close);
+    return { ...harness, stopServer: server.stopServer, restartServer: server.restartServer };
   } catch (error) {
-    await stopServer();
+    await server.close();
     throw error;
   }
 }

@@ -6,7 +6,9 @@ import { ENGINE_NAMES, launchEngine, type Engine, type EngineContext, type Engin
 import { startDevServer, type DevServer } from '../harness';
 
 /** What a test of `describeInEachEngine` gets. */
-export interface EngineUnderTest {
+export interface EngineUnderTest<S extends DevServer = DevServer> {
+  /** The server the pages come from. */
+  server(): S;
   readonly name: EngineName;
   /** A fresh context (empty IndexedDB), closed after the test. */
   newContext(): Promise<EngineContext>;
@@ -16,11 +18,19 @@ export interface EngineUnderTest {
   url(path: string): string;
 }
 
-/** `describe(title + ', in <engine>')` for each engine, with the engine and the server started around it. */
-export function describeInEachEngine(title: string, body: (engine: EngineUnderTest) => void): void {
-  let server: DevServer | undefined;
+/**
+ * `describe(title + ', in <engine>')` for each engine, with the engine and the
+ * server started around it: the dev server, or what `startServer` starts
+ * (e.g. `startPreviewServer` for a production build).
+ */
+export function describeInEachEngine<S extends DevServer = DevServer>(
+  title: string,
+  body: (engine: EngineUnderTest<S>) => void,
+  startServer: () => Promise<S> = startDevServer as () => Promise<S>,
+): void {
+  let server: S | undefined;
   beforeAll(async () => {
-    server = await startDevServer();
+    server = await startServer();
   });
   afterAll(() => server?.close());
 
@@ -39,12 +49,13 @@ export function describeInEachEngine(title: string, body: (engine: EngineUnderTe
       await (await engine?.catch(() => undefined))?.close();
     });
 
-    const url = (path: string) => (server ?? expect.unreachable('the dev server did not start')).url(path);
+    const url = (path: string) => (server ?? expect.unreachable('the server did not start')).url(path);
     const newContext = async () => {
       const context = await (await (engine ?? expect.unreachable(`${name} was not launched`))).newContext();
       contexts.push(context);
       return context;
     };
-    body({ name, newContext, url, openPage: async (path) => (await newContext()).newPage(url(path)) });
+    const started = () => server ?? expect.unreachable('the server did not start');
+    body({ name, server: started, newContext, url, openPage: async (path) => (await newContext()).newPage(url(path)) });
   });
 }
