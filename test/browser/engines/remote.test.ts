@@ -16,21 +16,28 @@ function rm<M extends keyof RemotePageApi>(page: EnginePage, method: M, ...args:
   ) as Promise<Awaited<ReturnType<RemotePageApi[M]>>>;
 }
 
+/** A bucket with CORS for pages, and the page config of a store of its own backing up to it. */
+async function setup(label: string) {
+  const server = s3Server();
+  const bucket = await createBucket(server);
+  await allowCors(bucket);
+  const name = `engines-remote-${label}-${Math.random().toString(36).slice(2, 8)}`;
+  const config: RemotePageConfig = {
+    store: { name, version: 2 },
+    s3: { endpoint: server.endpoint, bucket: bucket.name, prefix: `devices/${name}`, accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey, region: server.region },
+  };
+  return { bucket, config, name };
+}
+
 describeInEachEngine('remote backup against Ceph RGW', (engine) => {
+  const open = async () => {
+    const page = await engine.openPage('/test/browser/pages/remote.html');
+    await waitIn(page, () => 'rm' in window, undefined, { what: 'the remote page to publish window.rm' });
+    return page;
+  };
+
   it('a commit made on one device is restored on a second, empty one from the bucket alone once whenUploaded() resolves', async () => {
-    const server = s3Server();
-    const bucket = await createBucket(server);
-    await allowCors(bucket);
-    const name = `engines-remote-${engine.name}-${Math.random().toString(36).slice(2, 8)}`;
-    const config: RemotePageConfig = {
-      store: { name, version: 2 },
-      s3: { endpoint: server.endpoint, bucket: bucket.name, prefix: `devices/${name}`, accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey, region: server.region },
-    };
-    const open = async () => {
-      const page = await engine.openPage('/test/browser/pages/remote.html');
-      await waitIn(page, () => 'rm' in window, undefined, { what: 'the remote page to publish window.rm' });
-      return page;
-    };
+    const { bucket, config, name } = await setup(`hydrate-${engine.name}`);
 
     const laptop = await open();
     expect((await rm(laptop, 'connect', config)).remote).toMatchObject({ status: 'idle', uploadedSeq: 0 });
@@ -44,5 +51,22 @@ describeInEachEngine('remote backup against Ceph RGW', (engine) => {
     expect(hydrated.loadReport).toMatchObject({ source: 'remote', remote: { seq: 40 } });
     expect(hydrated.hash).toBe((await rm(laptop, 'state')).hash);
     expect([...laptop.errors, ...phone.errors]).toEqual([]);
+  });
+
+  it('killing the worker in the middle of uploads leaves no gap and no duplicate, and the next worker finishes the job', async () => {
+    const { bucket, config, name } = await setup(`kill-${engine.name}`);
+    const page = await open();
+    await rm(page, 'connect', config);
+    await rm(page, 'appendForever', 1);
+    await waitIn(page, () => (window as unknown as { rm: RemotePageApi }).rm.remote().uploadedSeq > 50, undefined, { what: 'uploads under way', timeoutMs: 20_000 });
+    await rm(page, 'kill');
+    const reopened = await rm(page, 'connect', config);
+    await rm(page, 'whenUploaded');
+    const last = (await rm(page, 'state')).seq;
+    expect(last).toBeGreaterThanOrEqual(reopened.seq);
+    expect(await checkBucket(bucket, `${config.s3.prefix}/`, name)).toBe(last);
+
+    const fresh = await open();
+    expect((await rm(fresh, 'connect', config)).hash).toBe((await rm(page, 'state')).hash);
   });
 });
