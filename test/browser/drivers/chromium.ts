@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium } from '../../../scripts/chromium.mjs';
 import type { Engine, EngineContext, EnginePage } from './driver';
 
+/** Launches the system Chromium, headless; rejects with what to install if there is none. */
 export async function launchChromiumEngine(): Promise<Engine> {
   const browser = await launchChromium();
   return {

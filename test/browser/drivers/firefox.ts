@@ -5,6 +5,7 @@ import puppeteer, { type Page } from 'puppeteer-core';
 import { findEngine, missingEngineHelp } from '../../../scripts/browsers.mjs';
 import type { Engine, EngineContext, EnginePage } from './driver';
 
+/** Launches Debian's firefox-esr, headless; rejects with what to install if it is missing. */
 export async function launchFirefoxEngine(): Promise<Engine> {
   const executablePath = findEngine('firefox');
   if (!executablePath) throw new Error(missingEngineHelp('firefox'));

@@ -17,6 +17,7 @@ type Session = Awaited<ReturnType<typeof remote>>;
 /** How long one WebDriver call may take before the client gives up. */
 const CALL_TIMEOUT_MS = 60_000;
 
+/** Starts Xvfb and opens a first WebKit session to check the install; rejects with what to install if WebKitWebDriver, MiniBrowser or Xvfb is missing. */
 export async function launchWebKitEngine(): Promise<Engine> {
   const driverPath = findEngine('webkit');
   const miniBrowser = findMiniBrowser();
