@@ -11,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { build, createServer, preview, type InlineConfig } from 'vite';
+import { build, createServer, preview, type InlineConfig, type Plugin } from 'vite';
 import { launchChromium } from '../../scripts/chromium.mjs';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -58,6 +58,12 @@ export interface PreviewOptions {
    * @default 'dist-demo'
    */
   outDir?: string;
+  /**
+   * Written into each built page as `<meta name="tidemark-build" content="…">`,
+   * so two builds differ (as two releases do) and a test can tell them apart.
+   * @default none
+   */
+  label?: string;
 }
 
 /** A running Vite dev server, with no browser: the cross-engine tests bring their own. */
@@ -116,10 +122,12 @@ export interface PreviewServer extends DevServer {
   stopServer(): Promise<void>;
   /** Serves the build again, on the same port (so the same origin). */
   restartServer(): Promise<void>;
+  /** Builds again into the same directory with a new `label` (a new release), and serves that. */
+  rebuild(label: string): Promise<void>;
 }
 
-/** A harness on a production build, whose server can be taken down and brought back. */
-export interface PreviewHarness extends Harness, Pick<PreviewServer, 'stopServer' | 'restartServer'> {}
+/** A harness on a production build, whose server can be taken down, brought back and rebuilt. */
+export interface PreviewHarness extends Harness, Pick<PreviewServer, 'stopServer' | 'restartServer' | 'rebuild'> {}
 
 /**
  * Builds the app for production with `vite build` (programmatically) and
@@ -128,14 +136,17 @@ export interface PreviewHarness extends Harness, Pick<PreviewServer, 'stopServer
 export async function startPreviewServer(options: PreviewOptions = {}): Promise<PreviewServer> {
   const outDir = path.resolve(repoRoot, options.outDir ?? 'dist-demo');
   const input = options.input === undefined ? undefined : [options.input].flat().map((file) => path.resolve(repoRoot, file));
-  // Vitest sets NODE_ENV=test, and Vite only makes a production build when it is 'production'.
-  await withNodeEnv('production', () =>
-    build({
-      ...shared,
-      mode: 'production',
-      build: { outDir, emptyOutDir: true, ...(input && { rolldownOptions: { input } }) },
-    }),
-  );
+  const buildWith = (label: string | undefined) =>
+    // Vitest sets NODE_ENV=test, and Vite only makes a production build when it is 'production'.
+    withNodeEnv('production', () =>
+      build({
+        ...shared,
+        mode: 'production',
+        build: { outDir, emptyOutDir: true, ...(input && { rolldownOptions: { input } }) },
+        plugins: label === undefined ? [] : [labelPlugin(label)],
+      }),
+    );
+  await buildWith(options.label);
   const serve = (port: number) => preview({ ...shared, mode: 'production', build: { outDir }, preview: { ...listen, port, open: false } });
   let server: Awaited<ReturnType<typeof preview>> | undefined = await serve(0);
   const baseUrl = originOf(server.resolvedUrls?.local[0]);
@@ -151,7 +162,20 @@ export async function startPreviewServer(options: PreviewOptions = {}): Promise<
     async restartServer() {
       server ??= await serve(Number(new URL(baseUrl).port));
     },
+    async rebuild(label) {
+      await stopServer();
+      await buildWith(label);
+      server = await serve(Number(new URL(baseUrl).port));
+    },
     close: stopServer,
+  };
+}
+
+/** Marks every built page with `<meta name="tidemark-build" content="{label}">`. */
+function labelPlugin(label: string): Plugin {
+  return {
+    name: 'tidemark-test-build-label',
+    transformIndexHtml: (html) => html.replace('</head>', `  <meta name="tidemark-build" content="${label}" />\n  </head>`),
   };
 }
 
@@ -163,7 +187,7 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
   const server = await startPreviewServer(options);
   try {
     const harness = await withBrowser(server.baseUrl, server.close);
-    return { ...harness, stopServer: server.stopServer, restartServer: server.restartServer };
+    return { ...harness, stopServer: server.stopServer, restartServer: server.restartServer, rebuild: server.rebuild };
   } catch (error) {
     await server.close();
     throw error;

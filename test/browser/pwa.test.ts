@@ -2,7 +2,8 @@
 // Chromium: after one visit its service worker holds the whole build, so with
 // the network off and the server gone it still loads, commits and reloads;
 // back online nothing is lost. Chromium's own installability check passes.
-// In dev mode there is no service worker to serve stale files.
+// A new release waits for the old pages and offers itself. In dev mode there
+// is no service worker to serve stale files.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -109,6 +110,45 @@ describe('the demo as a PWA, on the production build', () => {
     await saved(page);
     await reload(page);
     expect(await todoTexts(page)).toEqual(['Written online', 'Written offline', 'Written back online']);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('a new release of the PWA demo, on the production build', () => {
+  let harness: PreviewHarness | undefined;
+  let outDir: string | undefined;
+  beforeAll(async () => {
+    outDir = await mkdtemp(path.join(tmpdir(), 'tidemark-pwa-update-'));
+    harness = await startPreview({ outDir, label: 'release-1' });
+  });
+  afterAll(async () => {
+    await harness?.close();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  const release = (page: Page) => page.evaluate(() => document.querySelector('meta[name="tidemark-build"]')?.getAttribute('content'));
+
+  it('waits while a page of the old one is open, offers "Update now", and switches on the click with the data intact', async () => {
+    const started = harness ?? expect.unreachable('startPreview() did not finish');
+    const { page, errors } = await started.newPage('/');
+    await demoReady(page);
+    await serviceWorkerActive(page);
+    await addTodo(page, 'Written in release 1');
+    await saved(page);
+    expect(await page.locator('#update-ready').isVisible()).toBe(false);
+
+    await started.rebuild('release-2');
+    // The browser finds the new sw.js on the next navigation; the page stays on its own release meanwhile.
+    expect(await reload(page)).toBe(true);
+    expect(await release(page)).toBe('release-1');
+    await waitFor(page, () => !document.querySelector<HTMLElement>('#update-ready')?.hidden, { what: 'the "Update now" banner' });
+    expect(await release(page)).toBe('release-1');
+
+    await Promise.all([page.waitForEvent('load'), page.click('#update-now')]);
+    await demoReady(page);
+    expect(await release(page)).toBe('release-2');
+    expect(await page.locator('#update-ready').isVisible()).toBe(false);
+    expect(await todoTexts(page)).toEqual(['Written in release 1']);
     expect(errors).toEqual([]);
   });
 });
