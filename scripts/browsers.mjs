@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 /**
  * Firefox and WebKit as the tests drive them: Debian's `firefox-esr` through
  * puppeteer-core (WebDriver BiDi), and WebKitGTK's MiniBrowser through
- * `WebKitWebDriver` (classic WebDriver, with webdriverio) on an Xvfb display.
+ * `WebKitWebDriver` (classic WebDriver) on an Xvfb display.
  */
 export const ENGINES = {
   firefox: {

@@ -1,6 +1,6 @@
 // One interface over three browser engines, so a test can run in each: Chromium
 // (playwright-core), Firefox (puppeteer-core over WebDriver BiDi) and WebKit
-// (webdriverio over WebKitWebDriver's classic WebDriver). Only what the
+// (WebKitWebDriver's classic WebDriver, through webdriver-client.ts). Only what the
 // cross-engine tests need: open pages in isolated contexts, run functions in
 // them, reload. Anything engine-specific (DevTools kills, offline switches)
 // stays in the Chromium-only tests, on playwright's own API.

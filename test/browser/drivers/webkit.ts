@@ -1,6 +1,6 @@
 // WebKit behind the Engine interface: WebKitGTK's MiniBrowser from Debian's
-// webkit2gtk-driver, driven through WebKitWebDriver (classic WebDriver) by
-// webdriverio. MiniBrowser has no headless mode and hangs without a display,
+// webkit2gtk-driver, driven through WebKitWebDriver (classic WebDriver) with
+// the small client in webdriver-client.ts. MiniBrowser has no headless mode and hangs without a display,
 // so it draws on an Xvfb of its own; every call has a client-side timeout.
 // WebKitWebDriver serves one session at a time, so each context is a driver
 // process and a session of its own (automation sessions use ephemeral
@@ -8,11 +8,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { remote } from 'webdriverio';
 import { findEngine, missingEngineHelp } from '../../../scripts/browsers.mjs';
 import type { Engine, EngineContext, EnginePage } from './driver';
-
-type Session = Awaited<ReturnType<typeof remote>>;
+import { newSession, type WebDriverSession as Session } from './webdriver-client';
 
 /** How long one WebDriver call may take before the client gives up. */
 const CALL_TIMEOUT_MS = 60_000;
@@ -31,24 +29,16 @@ export async function launchWebKitEngine(): Promise<Engine> {
     const driver = spawn(driverPath, [`--port=${port}`, '--host=127.0.0.1'], { stdio: 'ignore', env: { ...process.env, DISPLAY: xvfb.display } });
     let session: Session;
     try {
-      session = await remote({
-        hostname: '127.0.0.1',
-        port,
-        logLevel: 'error',
-        connectionRetryTimeout: CALL_TIMEOUT_MS,
-        connectionRetryCount: 2,
-        capabilities: {
-          browserName: 'MiniBrowser',
-          'webkitgtk:browserOptions': { binary: miniBrowser, args: ['--automation'] },
-          'wdio:enforceWebDriverClassic': true,
-        } as WebdriverIO.Capabilities,
+      session = await newSession({
+        baseUrl: `http://127.0.0.1:${port}`,
+        capabilities: { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: miniBrowser, args: ['--automation'] } },
+        timeoutMs: CALL_TIMEOUT_MS,
       });
-      await session.setTimeout({ script: CALL_TIMEOUT_MS, pageLoad: CALL_TIMEOUT_MS });
     } catch (error) {
       driver.kill();
       throw error;
     }
-    version = `WebKitGTK ${session.capabilities.browserVersion ?? ''}`.trim();
+    version = `WebKitGTK ${session.browserVersion}`.trim();
     const context = sessionContext(session, driver, () => contexts.delete(context));
     contexts.add(context);
     return context;
@@ -90,7 +80,7 @@ function sessionContext(session: Session, driver: ChildProcess, onClose: () => v
     async newPage(url) {
       const handle = await (queue = queue.then(async () => {
         // The session opens with one window: the first page uses it.
-        const opened = initialWindowUsed ? (await session.createWindow('tab')).handle : await session.getWindowHandle();
+        const opened = initialWindowUsed ? await session.newTab() : await session.windowHandle();
         initialWindowUsed = true;
         return opened;
       }));
@@ -102,7 +92,7 @@ function sessionContext(session: Session, driver: ChildProcess, onClose: () => v
       if (closed) return;
       closed = true;
       onClose();
-      await session.deleteSession().catch(() => {});
+      await session.delete().catch(() => {});
       driver.kill();
     },
   };
@@ -128,14 +118,14 @@ function windowPage(session: Session, handle: string, inWindow: <T>(handle: stri
     errors: [],
     async evaluate(fn, arg) {
       const result = (await inWindow(handle, () =>
-        session.execute(EVALUATE, fn.toString(), arg === undefined ? null : (arg as object)),
+        session.executeScript(EVALUATE, [fn.toString(), arg === undefined ? null : arg]),
       )) as { ok: true; value: never } | { ok: false; error: string };
       if (!result.ok) throw new Error(`In WebKit: ${result.error}`);
       return result.value;
     },
-    goto: (url) => inWindow(handle, () => session.url(url)).then(() => {}),
+    goto: (url) => inWindow(handle, () => session.navigate(url)),
     reload: () => inWindow(handle, () => session.refresh()),
-    close: () => inWindow(handle, () => session.closeWindow()).then(() => {}),
+    close: () => inWindow(handle, () => session.closeWindow()),
   };
 }
 
