@@ -1,11 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { serviceWorkerPlugin } from './demo/service-worker-plugin.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 // One config, three uses: `vite` serves the demo, `vite build --mode lib`
 // builds the package, and `vitest` runs the Node and the Chromium suites.
 export default defineConfig(({ mode }) => ({
+  // The demo's manifest and icons; the library build ships none of them.
+  publicDir: mode === 'lib' ? false : 'demo/public',
+  // After a production build of the demo, writes sw.js, which precaches it (the app works offline).
+  plugins: mode === 'lib' ? [] : [serviceWorkerPlugin({ source: here('./demo/sw.ts') })],
   resolve: {
     alias: {
       'tidemark/worker': here('./worker/index.ts'),
@@ -45,14 +50,14 @@ export default defineConfig(({ mode }) => ({
       {
         extends: true,
         test: {
-          name: 'chromium',
+          name: 'browser',
           include: ['test/browser/**/*.test.ts', 'bench/**/*.test.ts'],
           environment: 'node',
           // The browser tests reach S3 (Ceph RGW) too; the setup starts it once for both projects.
           globalSetup: ['test/remote/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // One Chromium at a time: the machine has two cores.
+          // One browser at a time (Chromium, or Firefox and WebKit in test/browser/engines/): the machine has two cores.
           fileParallelism: false,
         },
       },

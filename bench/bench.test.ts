@@ -20,7 +20,7 @@ const TIDEMARK_ROWS = [
   'floor.journal-getAll.packed', 'tidemark.replay.packed', 'floor.journal-getAll.records', 'tidemark.replay.records',
   'floor.history-read',
   'floor.state-at.read', 'tidemark.state-at.start', 'tidemark.state-at.end', 'tidemark.state-at.stall',
-  // The remote rows, against the suite's Ceph RGW (the chromium project's global setup starts it).
+  // The remote rows, against the suite's Ceph RGW (the browser project's global setup starts it).
   'floor.s3-put', 'tidemark.remote.upload', 'tidemark.remote.main-thread', 'floor.s3-get-decode', 'tidemark.remote.hydrate',
 ];
 

@@ -12,7 +12,8 @@ export function count(n: number): string {
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(2)} MB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(2)} MB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GB`;
 }
 
 /** 12.345 → "12 ms", 1834 → "1.83 s". */

@@ -1,7 +1,7 @@
 // The inspector: what the worker holds (seq, journal, snapshots, state hash)
 // and how it last loaded. stats() is a round trip to the worker, so refreshes
 // are throttled, and one that a crashed worker never answers is dropped.
-import { hashState, isTidemarkError, type LoadReport, type StoreStats } from 'tidemark';
+import { hashState, isTidemarkError, type LoadReport, type StorageStats, type StoreStats } from 'tidemark';
 import type { Connection, Session } from './connection';
 import * as format from './format';
 import { todos } from './todos.store';
@@ -43,6 +43,7 @@ export function mountInspector({ connection, onClosed, onError }: InspectorOptio
   const rows = document.getElementById('snapshot-rows') as HTMLTableSectionElement;
   const noSnapshots = document.getElementById('snapshots-empty') as HTMLElement;
   const badge = document.getElementById('worker-badge') as HTMLElement;
+  const persistButton = document.getElementById('action-persist') as HTMLButtonElement;
   let shownSession: Session | null = null;
 
   const refresh = async (): Promise<void> => {
@@ -72,6 +73,8 @@ export function mountInspector({ connection, onClosed, onError }: InspectorOptio
     const verdict = mirror === null ? '' : mirror === stats.hash ? ' · page matches ✓' : ' · page differs ✗';
     set('hash', `${stats.hash}${verdict}`);
 
+    showStorage(stats.storage, session);
+
     set('snapshot-count', `${stats.snapshots.length} / ${todos.retention.snapshots} kept`);
     rows.replaceChildren(
       ...stats.snapshots.map((snapshot) => {
@@ -96,6 +99,16 @@ export function mountInspector({ connection, onClosed, onError }: InspectorOptio
     noSnapshots.hidden = stats.snapshots.length > 0;
     showLoad(stats.load);
     if (stats.lastCheckpointError) set('since-snapshot', `${format.count(stats.eventsSinceSnapshot)} — checkpoint failed: ${stats.lastCheckpointError.code}`);
+  };
+
+  // Best effort, the browser may evict the store under storage pressure: offer to ask for persistence.
+  const showStorage = (storage: StorageStats, session: Session): void => {
+    const used = storage.usage === null ? '?' : format.bytes(storage.usage);
+    const quota = storage.quota === null ? '?' : format.bytes(storage.quota);
+    const kept = storage.persisted === null ? '' : storage.persisted ? ' · persistent' : ' · may be evicted';
+    set('storage', `${used} of ${quota}${kept}`);
+    persistButton.hidden = storage.persisted !== false;
+    persistButton.onclick = () => void session.store.persist().then(refresh, onError);
   };
 
   const showLoad = (report: LoadReport): void => {

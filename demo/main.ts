@@ -10,6 +10,7 @@ import { mountInspector } from './inspector';
 import { renderSaveStatus } from './save-status';
 import { mountTodoList } from './todo-list';
 import { mountTimeTravel } from './time-travel';
+import { registerServiceWorker } from './pwa';
 
 const connection = createConnection();
 const log = createActivityLog(document.getElementById('activity') as HTMLOListElement);
@@ -82,3 +83,19 @@ connection.start().then(
     showError(error);
   },
 );
+
+// No network is no problem: say so, not more.
+const networkStatus = document.getElementById('network-status') as HTMLElement;
+const showNetwork = (): void => void (networkStatus.hidden = navigator.onLine);
+addEventListener('online', showNetwork);
+addEventListener('offline', showNetwork);
+showNetwork();
+
+// Offline and installable in a production build; a new build offers itself instead of swapping files under an open page.
+const updateReady = document.getElementById('update-ready') as HTMLElement;
+void registerServiceWorker({
+  onUpdateReady(activate) {
+    updateReady.hidden = false;
+    (document.getElementById('update-now') as HTMLButtonElement).onclick = activate;
+  },
+}).catch(showError);

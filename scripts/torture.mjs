@@ -12,7 +12,7 @@ if (!Number.isInteger(kills) || kills < 1) {
   process.exit(2);
 }
 const root = fileURLToPath(new URL('../', import.meta.url));
-const vitest = spawn('npx', ['vitest', 'run', '--project', 'chromium', 'test/browser/kill-loop.test.ts', '--reporter=default'], {
+const vitest = spawn('npx', ['vitest', 'run', '--project', 'browser', 'test/browser/kill-loop.test.ts', '--reporter=default'], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, TIDEMARK_KILLS: String(kills), TIDEMARK_TORTURE: '1' },

@@ -7,6 +7,7 @@ import { TidemarkError } from './errors.js';
 import { Listeners } from './listeners.js';
 import { Mirror } from './mirror.js';
 import { Outbox } from './outbox.js';
+import { persistOnce, requestPersistence } from './persistence.js';
 import { PROTOCOL_VERSION, type WorkerApi, type WorkerChange } from './protocol.js';
 import type { Store } from './store.js';
 import type { CommitOptions, CommitResult, LoadReport } from './types.js';
@@ -38,6 +39,15 @@ export interface ConnectOptions {
    * @default 'reject'
    */
   onDataLoss?: DataLossPolicy;
+  /**
+   * Ask for persistent storage (`store.persist()`) at this page's first
+   * commit, from inside that commit's task, so the user's click counts. Until
+   * granted, the browser may evict the whole store under storage pressure
+   * (and Safari after 7 days without a visit). Firefox shows a prompt then;
+   * leave it off and call `store.persist()` yourself to pick the moment.
+   * @default false
+   */
+  persistOnFirstCommit?: boolean;
 }
 
 /** The store on the page: a synchronous, optimistic mirror of the worker's state. */
@@ -92,6 +102,7 @@ export async function connectStore<S, R extends Reducers<S>>(
   let resyncing = false;
   let savedWaiters: Array<() => void> = [];
   let remoteStatus = hello.remote;
+  const askPersistence = persistOnce(options.persistOnFirstCommit ?? false);
 
   const notify = (previous: S): void => listeners.notify(mirror.state, previous);
   const change = (update: () => void): void => {
@@ -178,6 +189,7 @@ export async function connectStore<S, R extends Reducers<S>>(
     } catch (error) {
       return Promise.reject(error);
     }
+    askPersistence();
     const id = `${hello.clientId}:${++commitCount}`;
     unsaved++; // before listeners hear of the change, so they see it pending
     change(() => mirror.addPending(id, events as AnyEvent[], next));
@@ -209,6 +221,7 @@ export async function connectStore<S, R extends Reducers<S>>(
     commitWith,
     checkpoint: () => remote.checkpoint('manual'),
     stats: () => remote.stats(),
+    persist: requestPersistence,
     get pendingCommits() {
       return unsaved;
     },

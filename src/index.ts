@@ -39,6 +39,7 @@ export type {
   RewindResult,
   SnapshotInfo,
   SnapshotKind,
+  StorageStats,
   StoreStats,
   StoredEvent,
   VerifyResult,

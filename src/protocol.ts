@@ -21,7 +21,7 @@ import type {
  * Bumped whenever WorkerApi or WorkerChange changes shape. The page sends it
  * in `hello`, and a worker from another build refuses the connection.
  */
-export const PROTOCOL_VERSION = 3; // 3: history, stateAt, verify, rewind, rewinds, backups
+export const PROTOCOL_VERSION = 4; // 3: history, stateAt, verify, rewind, rewinds, backups; 4: stats().storage, remote status in sync mode
 
 /** One commit as the page sends it. */
 export interface CommitCall {

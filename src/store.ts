@@ -48,8 +48,17 @@ export interface Store<S, E> {
    * since it, or null for a store never written.
    */
   checkpoint(): Promise<SnapshotInfo | null>;
-  /** Seq, journal and snapshot sizes, state hash and the last load report. */
+  /** Seq, journal and snapshot sizes, state hash, the last load report, and the origin's `storage`. */
   stats(): Promise<StoreStats>;
+  /**
+   * Asks the browser to keep this origin's data under storage pressure
+   * (`navigator.storage.persist()`) and resolves with whether it is
+   * persistent now. Chromium decides silently (engagement, an installed app),
+   * Firefox prompts the user, Safari grants it to apps added to the Home
+   * Screen. Call it from a click, after the user has put something in. Resolves
+   * false where the API does not exist (Node); never rejects.
+   */
+  persist(): Promise<boolean>;
   /** How many commits are not durable yet: show "saving…" while this is above 0. */
   readonly pendingCommits: number;
   /** Resolves once every commit made so far is durable (or rejected). */

@@ -111,6 +111,25 @@ export interface StoreStats {
   lastCheckpointError: { code: string; message: string; details: Record<string, unknown> } | null;
   /** The remote uploader (`status: 'off'` without a remote). */
   remote: RemoteStatus;
+  /** The origin's storage: what it uses, what it may use, and whether the browser may evict it. */
+  storage: StorageStats;
+}
+
+/**
+ * The origin's storage as the browser reports it (`navigator.storage`), read
+ * by the worker. Covers everything the origin stores, not only this store.
+ * A field is null where the browser does not say (Node, an insecure context).
+ */
+export interface StorageStats {
+  /** Bytes the origin uses (an estimate; browsers pad it). */
+  usage: number | null;
+  /** Bytes the origin may use before writes fail with `QUOTA_EXCEEDED` (an estimate). */
+  quota: number | null;
+  /**
+   * True when the browser will not evict the origin's data under storage
+   * pressure (see `store.persist()`); false when it may ("best effort").
+   */
+  persisted: boolean | null;
 }
 
 /** What a commit resolves to once durable. */

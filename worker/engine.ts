@@ -27,6 +27,7 @@ import { Uploader } from './remote/uploader.js';
 import { appendedSince, writeOutbox, type DeviceOutcome, type Shared } from './remote/outbox.js';
 import { Syncer } from './remote/syncer.js';
 import { detectDataLoss, writeDataMarker } from './data-marker.js';
+import { readStorage } from './storage-estimate.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
@@ -531,7 +532,7 @@ export class Engine {
 
   async stats(): Promise<StoreStats> {
     if (this.closedBecause) throw this.closedError();
-    const [journal, snapshots] = await Promise.all([journalExtent(this.db), listSnapshots(this.db)]);
+    const [journal, snapshots, storage] = await Promise.all([journalExtent(this.db), listSnapshots(this.db), readStorage()]);
     return {
       name: this.def.name,
       version: this.def.version,
@@ -547,6 +548,7 @@ export class Engine {
         details: this.lastCheckpointError.details,
       },
       remote: this.remoteStatus,
+      storage,
     };
   }
 

@@ -1,6 +1,7 @@
 import { refuseDataLoss, type DataLossPolicy } from '../src/data-loss.js';
 import type { EventOf, Reducers, StoreDefinition } from '../src/define-store.js';
 import { Listeners } from '../src/listeners.js';
+import { persistOnce, requestPersistence } from '../src/persistence.js';
 import type { Store } from '../src/store.js';
 import { Engine, type EngineOptions } from './engine.js';
 
@@ -13,6 +14,12 @@ export interface OpenStoreOptions extends EngineOptions {
    * @default 'reject'
    */
   onDataLoss?: DataLossPolicy;
+  /**
+   * Ask for persistent storage (`store.persist()`) at the first commit, as
+   * `connectStore`'s option of the same name does. Does nothing in Node.
+   * @default false
+   */
+  persistOnFirstCommit?: boolean;
 }
 
 /**
@@ -34,6 +41,7 @@ export async function openStore<S, R extends Reducers<S>>(
     await engine.close();
     throw error;
   }
+  const askPersistence = persistOnce(options.persistOnFirstCommit ?? false);
   const listeners = new Listeners<S>(() => engine.getState() as S);
   let previous = engine.getState() as S;
   engine.subscribe(() => {
@@ -53,10 +61,17 @@ export async function openStore<S, R extends Reducers<S>>(
       return engine.closedReason;
     },
     subscribe: listeners.subscribe,
-    commit: (...events) => engine.commit(events),
-    commitWith: (commitOptions, ...events) => engine.commit(events, undefined, commitOptions),
+    commit: (...events) => {
+      askPersistence();
+      return engine.commit(events);
+    },
+    commitWith: (commitOptions, ...events) => {
+      askPersistence();
+      return engine.commit(events, undefined, commitOptions);
+    },
     checkpoint: () => engine.checkpoint('manual'),
     stats: () => engine.stats(),
+    persist: requestPersistence,
     get pendingCommits() {
       return engine.pendingCommits;
     },

@@ -132,14 +132,38 @@ export function canGunzipNatively(): boolean {
 export async function verifyStateNatively(bytes: Uint8Array, hash: string): Promise<string> {
   let raw: Uint8Array;
   try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-    raw = new Uint8Array(await new Response(stream).arrayBuffer());
+    raw = await gunzipNatively(bytes);
   } catch (error) {
     throw new Error(`its bytes do not decompress (${(error as Error).message})`);
   }
   const json = strFromU8(raw);
   if ((hashAsciiBytes(raw) ?? hashText(json)) !== hash) throw new Error('its hash does not match its contents');
   return json;
+}
+
+/**
+ * Gunzips with DecompressionStream, read chunk by chunk. Not through
+ * `new Response(stream).arrayBuffer()`: Firefox logs a console error for a
+ * Response body that fails to decompress even when the rejection is handled,
+ * so every damaged snapshot, already reported in the load report, would also
+ * show up as an error in the app's console.
+ */
+async function gunzipNatively(bytes: Uint8Array): Promise<Uint8Array> {
+  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    chunks.push(read.value);
+    length += read.value.length;
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const joined = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, at);
+    at += chunk.length;
+  }
+  return joined;
 }
 
 /**

@@ -11,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { build, createServer, preview, type InlineConfig } from 'vite';
+import { build, createServer, preview, type InlineConfig, type Plugin } from 'vite';
 import { launchChromium } from '../../scripts/chromium.mjs';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -58,14 +58,28 @@ export interface PreviewOptions {
    * @default 'dist-demo'
    */
   outDir?: string;
+  /**
+   * Written into each built page as `<meta name="tidemark-build" content="…">`,
+   * so two builds differ (as two releases do) and a test can tell them apart.
+   * @default none
+   */
+  label?: string;
+}
+
+/** A running Vite dev server, with no browser: the cross-engine tests bring their own. */
+export interface DevServer {
+  /** Origin of the server, without a trailing slash. */
+  readonly baseUrl: string;
+  /** Absolute URL of a path on the server. */
+  url(path?: string): string;
+  close(): Promise<void>;
 }
 
 /**
  * Starts a Vite dev server on a free port of 127.0.0.1 with the repo's
- * vite.config.ts, and launches Chromium. Rejects with the install help if no
- * Chromium is found.
+ * vite.config.ts, serving the demo and the test pages.
  */
-export async function startHarness(): Promise<Harness> {
+export async function startDevServer(): Promise<DevServer> {
   const server = await createServer({
     ...shared,
     mode: 'development',
@@ -80,31 +94,100 @@ export async function startHarness(): Promise<Harness> {
   });
   try {
     await server.listen();
-    return await withBrowser(originOf(server.resolvedUrls?.local[0]), () => server.close());
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const baseUrl = originOf(server.resolvedUrls?.local[0]);
+  return { baseUrl, url: (pathname = '/') => new URL(pathname, `${baseUrl}/`).href, close: () => server.close() };
+}
+
+/**
+ * Starts a Vite dev server (see `startDevServer`) and launches Chromium.
+ * Rejects with the install help if no Chromium is found.
+ */
+export async function startHarness(): Promise<Harness> {
+  const server = await startDevServer();
+  try {
+    return await withBrowser(server.baseUrl, () => server.close());
   } catch (error) {
     await server.close();
     throw error;
   }
 }
 
+/** A server of a production build that can be taken down and brought back on the same port. */
+export interface PreviewServer extends DevServer {
+  /** Stops the server, dropping open connections: the origin is unreachable, as with no network. */
+  stopServer(): Promise<void>;
+  /** Serves the build again, on the same port (so the same origin). */
+  restartServer(): Promise<void>;
+  /** Builds again into the same directory with a new `label` (a new release), and serves that. */
+  rebuild(label: string): Promise<void>;
+}
+
+/** A harness on a production build, whose server can be taken down, brought back and rebuilt. */
+export interface PreviewHarness extends Harness, Pick<PreviewServer, 'stopServer' | 'restartServer' | 'rebuild'> {}
+
 /**
  * Builds the app for production with `vite build` (programmatically) and
- * serves the result with `vite preview`, then launches Chromium.
+ * serves the result with `vite preview`, with no browser.
  */
-export async function startPreview(options: PreviewOptions = {}): Promise<Harness> {
+export async function startPreviewServer(options: PreviewOptions = {}): Promise<PreviewServer> {
   const outDir = path.resolve(repoRoot, options.outDir ?? 'dist-demo');
   const input = options.input === undefined ? undefined : [options.input].flat().map((file) => path.resolve(repoRoot, file));
-  // Vitest sets NODE_ENV=test, and Vite only makes a production build when it is 'production'.
-  await withNodeEnv('production', () =>
-    build({
-      ...shared,
-      mode: 'production',
-      build: { outDir, emptyOutDir: true, ...(input && { rolldownOptions: { input } }) },
-    }),
-  );
-  const server = await preview({ ...shared, mode: 'production', build: { outDir }, preview: { ...listen, open: false } });
+  const buildWith = (label: string | undefined) =>
+    // Vitest sets NODE_ENV=test, and Vite only makes a production build when it is 'production'.
+    withNodeEnv('production', () =>
+      build({
+        ...shared,
+        mode: 'production',
+        build: { outDir, emptyOutDir: true, ...(input && { rolldownOptions: { input } }) },
+        plugins: label === undefined ? [] : [labelPlugin(label)],
+      }),
+    );
+  await buildWith(options.label);
+  const serve = (port: number) => preview({ ...shared, mode: 'production', build: { outDir }, preview: { ...listen, port, open: false } });
+  let server: Awaited<ReturnType<typeof preview>> | undefined = await serve(0);
+  const baseUrl = originOf(server.resolvedUrls?.local[0]);
+  const stopServer = async () => {
+    const running = server;
+    server = undefined;
+    await running?.close();
+  };
+  return {
+    baseUrl,
+    url: (pathname = '/') => new URL(pathname, `${baseUrl}/`).href,
+    stopServer,
+    async restartServer() {
+      server ??= await serve(Number(new URL(baseUrl).port));
+    },
+    async rebuild(label) {
+      await stopServer();
+      await buildWith(label);
+      server = await serve(Number(new URL(baseUrl).port));
+    },
+    close: stopServer,
+  };
+}
+
+/** Marks every built page with `<meta name="tidemark-build" content="{label}">`. */
+function labelPlugin(label: string): Plugin {
+  return {
+    name: 'tidemark-test-build-label',
+    transformIndexHtml: (html) => html.replace('</head>', `  <meta name="tidemark-build" content="${label}" />\n  </head>`),
+  };
+}
+
+/**
+ * Builds the app for production and serves it (see `startPreviewServer`),
+ * then launches Chromium.
+ */
+export async function startPreview(options: PreviewOptions = {}): Promise<PreviewHarness> {
+  const server = await startPreviewServer(options);
   try {
-    return await withBrowser(originOf(server.resolvedUrls?.local[0]), () => server.close());
+    const harness = await withBrowser(server.baseUrl, server.close);
+    return { ...harness, stopServer: server.stopServer, restartServer: server.restartServer, rebuild: server.rebuild };
   } catch (error) {
     await server.close();
     throw error;

@@ -1,6 +1,6 @@
-// The remote backup in Chromium: a real worker uploads to a real S3 server
-// (Ceph RGW, CORS set on the bucket), and a second browser profile (a fresh
-// context: empty IndexedDB) hydrates from the bucket alone.
+// The remote backup in Chromium, with its offline switch: commits wait while
+// the context is offline and go up when it is back. (Uploads, hydration of a
+// second profile and a kill mid-upload run in every engine: engines/remote.test.ts.)
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkBucket } from '../unit/bucket-layout';
@@ -46,25 +46,7 @@ async function setup(label: string): Promise<{ bucket: S3Bucket; config: RemoteP
   };
 }
 
-describe('remote backup in Chromium, against Ceph RGW', () => {
-  it('a commit made on one profile is restored on a second, empty profile from the bucket alone once whenUploaded() resolves', async () => {
-    const { bucket, config } = await setup('hydrate');
-    const laptop = await openPage();
-    expect((await rm(laptop.page, 'connect', config)).remote).toMatchObject({ status: 'idle', uploadedSeq: 0 });
-    expect(await rm(laptop.page, 'append', 1, 40)).toBe(40);
-    await rm(laptop.page, 'whenUploaded');
-    expect(await rm(laptop.page, 'remote')).toMatchObject({ status: 'idle', uploadedSeq: 40, pendingCommits: 0 });
-    expect(await rm(laptop.page, 'statuses')).toContain('uploading');
-    expect((await checkBucket(bucketRemote(bucket, config.s3.prefix), config.store.name)).through).toBe(40);
-
-    const phone = await openPage();
-    const hydrated = await rm(phone.page, 'connect', config);
-    expect(hydrated.loadReport).toMatchObject({ source: 'remote', remote: { seq: 40 } });
-    expect(hydrated.hash).toBe((await rm(laptop.page, 'state')).hash);
-    expect(laptop.errors).toEqual([]);
-    expect(phone.errors).toEqual([]);
-  });
-
+describe('remote backup in Chromium, against Ceph RGW, offline and back', () => {
   it('offline, commits wait; back online, they go up', async () => {
     const { bucket, config } = await setup('offline');
     const { page, context } = await openPage();
@@ -95,22 +77,5 @@ describe('remote backup in Chromium, against Ceph RGW', () => {
     // The tab that did not upload last still hears of it (its next round reads the shared cursor).
     await waitFor(second, () => (window as unknown as { rm: RemotePageApi }).rm.remote().uploadedSeq === 100, { what: 'the second tab to see everything uploaded' });
     await waitFor(first.page, () => (window as unknown as { rm: RemotePageApi }).rm.remote().uploadedSeq === 100, { what: 'the first tab to see everything uploaded' });
-  });
-
-  it('killing the worker in the middle of uploads leaves no gap and no duplicate, and the next worker finishes the job', async () => {
-    const { bucket, config } = await setup('kill');
-    const { page } = await openPage();
-    await rm(page, 'connect', config);
-    await rm(page, 'appendForever', 1);
-    await waitFor(page, () => (window as unknown as { rm: RemotePageApi }).rm.remote().uploadedSeq > 50, { what: 'uploads under way', timeoutMs: 20_000 });
-    await rm(page, 'kill');
-    const reopened = await rm(page, 'connect', config);
-    await rm(page, 'whenUploaded');
-    const last = (await rm(page, 'state')).seq;
-    expect(last).toBeGreaterThanOrEqual(reopened.seq);
-    expect((await checkBucket(bucketRemote(bucket, config.s3.prefix), config.store.name)).through).toBe(last);
-
-    const fresh = await openPage();
-    expect((await rm(fresh.page, 'connect', config)).hash).toBe((await rm(page, 'state')).hash);
   });
 });

@@ -1,4 +1,4 @@
-// Vitest global setup of the `remote` and `chromium` projects: makes a real S3
+// Vitest global setup of the `remote` and `browser` projects: makes a real S3
 // server (Ceph RGW) available to the tests, through `inject('s3Server')`.
 //
 // If TIDEMARK_S3_ENDPOINT is set, that server is used and nothing is started.

@@ -171,7 +171,7 @@ describe('the page client over Comlink', () => {
   });
 
   test('close() on a worker that no longer answers gives up after timeoutMs and fails its unconfirmed commits with CLOSED', async () => {
-    const { store, channel } = await tab(uniqueStore(), freshIndexedDB(), false, 100);
+    const { store, channel } = await tab(uniqueStore(), freshIndexedDB(), false, 1_000);
     channel.port2.close(); // the worker is gone
     const lost = store.commit({ type: 'incremented', by: 1 });
     expect(store.pendingCommits).toBe(1);

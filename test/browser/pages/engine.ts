@@ -286,6 +286,16 @@ const api = {
     return outcome(() => current().checkpoint());
   },
 
+  /** store.persist(): asks the browser for persistent storage. */
+  persist(): Promise<boolean> {
+    return current().persist();
+  },
+
+  /** navigator.storage.persisted() of the page itself, not through tidemark. */
+  persisted(): Promise<boolean> {
+    return navigator.storage.persisted();
+  },
+
   /** The snapshot records of database `name`, read straight from IndexedDB, oldest first. */
   rawSnapshots(name: string): Promise<RawSnapshot[]> {
     return withRawDatabase(name, async (db) =>
