@@ -74,4 +74,23 @@ describeInEachEngine('remote backup against Ceph RGW', (engine) => {
       expect((await rm(fresh, 'connect', config)).hash).toBe((await rm(page, 'state')).hash);
     });
   }
+
+  it('sync mode: two devices commit at once and end with the same state, every commit once', async () => {
+    const { config } = await setup(`sync-${engine.name}`);
+    const synced: RemotePageConfig = { ...config, mode: 'sync' };
+    const laptop = await open();
+    const phone = await open();
+    await rm(laptop, 'connect', synced);
+    await rm(phone, 'connect', synced);
+    await Promise.all([rm(laptop, 'append', 1, 10), rm(phone, 'append', 101, 110)]);
+    for (let round = 0; round < 2; round++) {
+      await rm(laptop, 'whenUploaded');
+      await rm(phone, 'whenUploaded');
+    }
+    const [a, b] = [await rm(laptop, 'state'), await rm(phone, 'state')];
+    expect(a.hash).toBe(b.hash);
+    expect([...a.list].sort((x, y) => x - y)).toEqual([...Array.from({ length: 10 }, (_, i) => i + 1), ...Array.from({ length: 10 }, (_, i) => i + 101)]);
+    expect([...laptop.errors, ...phone.errors]).toEqual([]);
+  });
 });
+
