@@ -211,7 +211,7 @@ export class Engine {
     await engine.uploader?.start();
     if (engine.syncer) {
       await engine.catchUpNow(); // the outbox: this device's commits not synced yet
-      engine.syncer.start();
+      await engine.syncer.start();
     }
     return engine;
   }

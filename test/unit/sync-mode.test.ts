@@ -64,6 +64,29 @@ describe('sync mode: rejections and tabs', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  test('rejections are kept across a reload, so the page still sees them', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const idb = freshIndexedDB();
+    const a = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    await a.commit({ type: 'added', id: 'x', text: 'milk' });
+    await a.whenUploaded();
+    let online = true;
+    const b = await open(todoStore(), idb, { remote: memoryRemote({ ...fast, objects, faults: () => (online ? undefined : 'drop') }) });
+    await b.whenUploaded();
+    online = false;
+    await a.commit({ type: 'removed', id: 'x' });
+    await a.whenUploaded();
+    await b.commit({ type: 'toggled', id: 'x' });
+    online = true;
+    await b.whenUploaded();
+    expect(b.remote.rejected).toHaveLength(1);
+    await b.close();
+    const reopened = await open(todoStore(), idb, { remote: memoryRemote({ ...fast, objects }) });
+    expect(reopened.remote.rejected).toHaveLength(1);
+    expect(reopened.remote.rejected![0]).toMatchObject({ events: [{ type: 'toggled', id: 'x' }] });
+    await Promise.all([a.close(), reopened.close()]);
+  });
+
   test('tabs of one device share one push queue: every commit goes up once', async () => {
     const objects = new Map<string, Uint8Array>();
     const idb = freshIndexedDB();

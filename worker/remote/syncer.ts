@@ -48,6 +48,9 @@ export class Syncer extends RemoteLoop {
   private batches = 0;
   /** Seq of the newest snapshot in the bucket (read once, then kept up to date); undefined until read. */
   private remoteSnapshotSeq: number | undefined;
+  /** `whenSynced` calls so far, and the last one a finished round started after. */
+  private asks = 0;
+  private finishedAsk = 0;
 
   constructor(
     remote: Remote,
@@ -56,7 +59,13 @@ export class Syncer extends RemoteLoop {
     super(remote, host, 'sync');
   }
 
-  start(): void {
+  /** Reads the rejections kept from earlier sessions (the page must still see them), then syncs. */
+  async start(): Promise<void> {
+    const kept = (await this.host.db.get('remote', 'rejected')) as { rejected: RejectedCommit[] } | undefined;
+    if (kept?.rejected.length) {
+      this.rejected = kept.rejected;
+      this.state = { ...this.state, rejected: this.rejected };
+    }
     this.setStatus();
     this.schedule(0);
   }
@@ -83,9 +92,6 @@ export class Syncer extends RemoteLoop {
     const asked = ++this.asks;
     return this.waitFor(() => this.finishedAsk >= asked && this.host.pendingCount() === 0);
   }
-
-  private asks = 0;
-  private finishedAsk = 0;
 
   protected pendingCommits(): number {
     return this.host.pendingCount();
