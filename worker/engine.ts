@@ -20,11 +20,12 @@ import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
 import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
 import { toTidemarkError } from './storage-errors.js';
-import { hydrateIfEmpty, isEmpty } from './remote/hydrate.js';
+import { hydrateIfEmpty } from './remote/hydrate.js';
 import { restoreAtSeq, restoreFromRemote } from './remote/restore.js';
 import type { Remote } from './remote/remote.js';
 import { Uploader } from './remote/uploader.js';
 import { appendedSince, writeOutbox, type DeviceOutcome, type Shared } from './remote/outbox.js';
+import type { OutboxEntry } from './records.js';
 import { Syncer } from './remote/syncer.js';
 import { detectDataLoss, writeDataMarker } from './data-marker.js';
 import { readStorage } from './storage-estimate.js';
@@ -130,7 +131,8 @@ export class Engine {
    */
   private readonly syncer: Syncer | undefined;
   private shared: Shared | undefined;
-  private pendingOrigins: string[] = [];
+  /** Sync mode: the outbox as the engine last read it, plus its own commits since. */
+  private pending: OutboxEntry[] = [];
 
   private constructor(
     readonly def: AnyDefinition,
@@ -152,7 +154,7 @@ export class Engine {
         db,
         def,
         shared: () => this.shared!,
-        pendingCount: () => this.pendingOrigins.length,
+        pending: () => this.pending,
         catchUp: () => this.catchUpNow(),
         now,
         onStatus: (status) => this.emit({ type: 'remote', status }),
@@ -191,11 +193,12 @@ export class Engine {
     );
     let empty: boolean;
     try {
-      empty = await isEmpty(db);
+      let loaded = await loadState(db, def, now);
+      empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
       const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);
-      const loaded = (empty && options.remote && (await hydrateIfEmpty(db, def, options.remote, now))) || (await loadState(db, def, now));
+      if (empty && options.remote) loaded = (await hydrateIfEmpty(db, def, options.remote, now)) ?? loaded;
       if (dataLoss) loaded.report = { ...loaded.report, dataLoss: loaded.report.remote ? { ...dataLoss, recoveredThrough: loaded.seq } : dataLoss };
       engine = new Engine(def, db, loaded, options, now);
     } catch (error) {
@@ -373,7 +376,7 @@ export class Engine {
    * this batch, then hear of the batch.
    */
   private async writeToOutbox(batch: QueuedCommit[], durability: 'strict' | 'relaxed'): Promise<void> {
-    const before = { seq: this.seq, pendingOrigins: this.pendingOrigins };
+    const before = { seq: this.seq, pendingOrigins: this.pending.map((entry) => entry.origin) };
     let outcome: DeviceOutcome;
     try {
       outcome = await writeOutbox(this.db, this.def, this.shared!, batch, durability, this.now());
@@ -383,19 +386,22 @@ export class Engine {
     this.shared = outcome.shared;
     this.eventsTotal += outcome.sharedCommits.reduce((sum, commit) => sum + commit.events.length, 0);
     const appended = appendedSince(before, outcome);
-    this.pendingOrigins = [...outcome.pending.map((entry) => entry.origin), ...outcome.written.map((commit) => commit.origin)];
+    const at = outcome.written[0]?.at ?? 0;
+    this.pending = [...outcome.pending, ...outcome.written.map((commit) => ({ origin: commit.origin, at, version: this.def.version, events: commit.events }))];
     const deviceSeq = outcome.shared.seq + outcome.pending.length;
     this.writingCount = 0;
+    const afterSeq = deviceSeq + outcome.written.length;
     if (appended) {
-      this.confirmed.set(outcome.state, deviceSeq);
+      this.confirmed.set(outcome.stateAfter, afterSeq);
       const changed = [...appended, ...outcome.written];
       if (changed.length > 0) this.emit({ type: 'commits', commits: changed });
     } else {
+      // Rewritten: pages start over from the state before this batch, then hear of the batch.
       this.confirmed.set(outcome.state, deviceSeq);
       this.emit({ type: 'reset', seq: deviceSeq, state: outcome.state });
+      this.confirmed.set(outcome.stateAfter, afterSeq);
       if (outcome.written.length > 0) this.emit({ type: 'commits', commits: outcome.written });
     }
-    this.confirmed.set(outcome.stateAfter, deviceSeq + outcome.written.length);
     outcome.results.forEach((result, i) =>
       typeof result === 'number' ? batch[i]!.resolve({ seq: result }) : batch[i]!.reject(result),
     );
@@ -432,7 +438,7 @@ export class Engine {
     if (this.shared) {
       // Sync mode: the shared log from the snapshot; the outbox goes on top at the next catch-up.
       this.shared = { state: loaded.state ?? JSON.parse(loaded.unparsed!), seq: loaded.seq };
-      this.pendingOrigins = [];
+      this.pending = [];
     }
     this.confirmed.adopt(loaded);
     this.report = loaded.report;

@@ -78,3 +78,10 @@ export async function journalExtent(db: Database): Promise<{ records: number; co
   if (!first || !last) return { records, commits: 0, firstSeq: null };
   return { records, commits: last.value.last - first.value.seq + 1, firstSeq: first.value.seq };
 }
+
+/** True when the store's database holds no commit and no snapshot: a new device, cleared or wiped. */
+export async function isEmpty(db: Database): Promise<boolean> {
+  const tx = db.transaction(['journal', 'snapshots'], 'readonly');
+  const [records, snapshots] = await Promise.all([tx.objectStore('journal').count(), tx.objectStore('snapshots').count(), tx.done]);
+  return records === 0 && snapshots === 0;
+}

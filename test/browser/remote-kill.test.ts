@@ -5,7 +5,7 @@
 // the same state from it.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm as removeDir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ViteDevServer } from 'vite';
@@ -14,6 +14,7 @@ import { checkBucket } from '../unit/bucket-layout';
 import { allowCors, bucketRemote, createBucket, s3Server } from '../remote/s3-server';
 import { launch, originOf, startServer } from './kill-loop';
 import type { RemotePageApi, RemotePageConfig } from './pages/remote';
+import { remotePageReady, rm } from './remote-page';
 
 let server: ViteDevServer | undefined;
 let profile = '';
@@ -24,22 +25,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.close();
-  await rm(profile, { recursive: true, force: true });
+  await removeDir(profile, { recursive: true, force: true });
 });
 
 async function openRemotePage(browser: Browser): Promise<Page> {
   const context = browser.contexts()[0] ?? (await browser.newContext());
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`${originOf(server!)}/test/browser/pages/remote.html`);
-  await page.waitForFunction(() => 'rm' in window, undefined, { timeout: 20_000 });
-  return page;
-}
-
-function rm_<M extends keyof RemotePageApi>(page: Page, method: M, ...args: Parameters<RemotePageApi[M]>) {
-  return page.evaluate(
-    ({ method, args }) => ((window as unknown as { rm: Record<string, (...a: unknown[]) => unknown> }).rm[method]!)(...args),
-    { method, args: args as unknown[] },
-  ) as Promise<Awaited<ReturnType<RemotePageApi[M]>>>;
+  return remotePageReady(page);
 }
 
 describe('remote backup when the whole browser is killed', () => {
@@ -59,12 +52,12 @@ describe('remote backup when the whole browser is killed', () => {
       const chrome = await launch(executable, profile, () => {});
       try {
         const page = await openRemotePage(chrome.browser);
-        const connected = await rm_(page, 'connect', config);
+        const connected = await rm(page, 'connect', config);
         // Chromium itself may wipe the database after a kill (about 1 in 100): then the store comes back from the bucket.
         const loss = connected.loadReport.dataLoss;
         if (loss) expect(loss.recoveredThrough, `after kill ${kill}: ${loss.message}`).toBe(connected.seq);
         next = connected.seq + 1;
-        await rm_(page, 'appendForever', next);
+        await rm(page, 'appendForever', next);
         const target = connected.remote.uploadedSeq + 20;
         await page.waitForFunction((t) => (window as unknown as { rm: RemotePageApi }).rm.remote().uploadedSeq >= t, target, { timeout: 20_000 });
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 200));
@@ -76,16 +69,16 @@ describe('remote backup when the whole browser is killed', () => {
     const chrome = await launch(executable, profile, () => {});
     try {
       const page = await openRemotePage(chrome.browser);
-      await rm_(page, 'connect', config);
-      await rm_(page, 'whenUploaded');
-      const { seq, hash } = await rm_(page, 'state');
+      await rm(page, 'connect', config);
+      await rm(page, 'whenUploaded');
+      const { seq, hash } = await rm(page, 'state');
       expect(seq).toBeGreaterThan(60);
       expect((await checkBucket(bucketRemote(bucket, config.s3.prefix), name)).through).toBe(seq);
       // A second profile: an empty context of the same browser hydrates from the bucket alone.
       const fresh = await (await chrome.browser.newContext()).newPage();
       await fresh.goto(`${originOf(server!)}/test/browser/pages/remote.html`);
-      await fresh.waitForFunction(() => 'rm' in window);
-      const hydrated = await rm_(fresh, 'connect', config);
+      await remotePageReady(fresh);
+      const hydrated = await rm(fresh, 'connect', config);
       expect(hydrated.loadReport.source).toBe('remote');
       expect(hydrated.hash).toBe(hash);
     } finally {

@@ -1,50 +1,15 @@
 // The remote backup in Chromium, with its offline switch: commits wait while
 // the context is offline and go up when it is back. (Uploads, hydration of a
 // second profile and a kill mid-upload run in every engine: engines/remote.test.ts.)
-import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkBucket } from '../unit/bucket-layout';
-import { allowCors, bucketRemote, createBucket, s3Server, type S3Bucket } from '../remote/s3-server';
-import { startHarness, waitFor, type Harness, type HarnessPage } from './harness';
-import type { RemotePageApi, RemotePageConfig } from './pages/remote';
+import { bucketRemote } from '../remote/s3-server';
+import { waitFor } from './harness';
+import type { RemotePageApi } from './pages/remote';
+import { remotePageReady, remoteSetup as setup, rm, useRemotePages } from './remote-page';
 
-let harness: Harness | undefined;
-beforeAll(async () => {
-  harness = await startHarness();
-});
-afterAll(() => harness?.close());
-const opened: HarnessPage[] = [];
-afterEach(async () => {
-  for (const { context } of opened.splice(0)) await context.close();
-});
-
-async function openPage(): Promise<HarnessPage> {
-  const page = await (harness ?? expect.unreachable('no harness')).newPage('/test/browser/pages/remote.html');
-  opened.push(page);
-  await waitFor(page.page, () => 'rm' in window, { what: 'the remote page to publish window.rm' });
-  return page;
-}
-
-function rm<M extends keyof RemotePageApi>(page: Page, method: M, ...args: Parameters<RemotePageApi[M]>): Promise<Awaited<ReturnType<RemotePageApi[M]>>> {
-  return page.evaluate(
-    ({ method, args }) => ((window as unknown as { rm: Record<string, (...a: unknown[]) => unknown> }).rm[method]!)(...args),
-    { method, args: args as unknown[] },
-  ) as Promise<Awaited<ReturnType<RemotePageApi[M]>>>;
-}
-
-async function setup(label: string): Promise<{ bucket: S3Bucket; config: RemotePageConfig }> {
-  const server = s3Server();
-  const bucket = await createBucket(server);
-  await allowCors(bucket);
-  const name = `remote-${label}-${Math.random().toString(36).slice(2, 8)}`;
-  return {
-    bucket,
-    config: {
-      store: { name, version: 2 },
-      s3: { endpoint: server.endpoint, bucket: bucket.name, prefix: `devices/${name}`, accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey, region: server.region },
-    },
-  };
-}
+const pages = useRemotePages();
+const openPage = pages.open;
 
 describe('remote backup in Chromium, against Ceph RGW, offline and back', () => {
   it('offline, commits wait; back online, they go up', async () => {
@@ -65,8 +30,8 @@ describe('remote backup in Chromium, against Ceph RGW, offline and back', () => 
     const { bucket, config } = await setup('tabs');
     const first = await openPage();
     const second = await first.context.newPage();
-    await second.goto(harness!.url('/test/browser/pages/remote.html'));
-    await waitFor(second, () => 'rm' in window, { what: 'the second tab to publish window.rm' });
+    await second.goto(pages.harness().url('/test/browser/pages/remote.html'));
+    await remotePageReady(second);
     await rm(first.page, 'connect', config);
     await rm(second, 'connect', config);
     await Promise.all([rm(first.page, 'append', 1, 50), rm(second, 'append', 1001, 1050)]);

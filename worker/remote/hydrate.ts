@@ -2,6 +2,7 @@ import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import { TidemarkError } from '../../src/errors.js';
 import type { HydrationReport } from '../../src/types.js';
 import type { Database } from '../database.js';
+import { isEmpty } from '../snapshots.js';
 import { rebuildState, type LoadedState } from '../load.js';
 import { RemoteFault } from './remote.js';
 import { toRemoteError } from './remote-error.js';
@@ -18,13 +19,6 @@ export interface Download {
   snapshotJson: string | undefined;
   records: JournalRecord[];
   report: HydrationReport;
-}
-
-/** True when the store's database holds no commit and no snapshot: a new device, cleared or wiped. */
-export async function isEmpty(db: Database): Promise<boolean> {
-  const tx = db.transaction(['journal', 'snapshots'], 'readonly');
-  const [records, snapshots] = await Promise.all([tx.objectStore('journal').count(), tx.objectStore('snapshots').count(), tx.done]);
-  return records === 0 && snapshots === 0;
 }
 
 /**
@@ -196,8 +190,7 @@ export async function hydrateIfEmpty(db: Database, def: AnyDefinition, remote: R
     if (!downloaded) return undefined;
     const writing = writeDownload(db, remote.target, downloaded);
     writing.catch(() => {}); // awaited below; the rebuild may throw first
-    const { snapshot, snapshotJson } = downloaded;
-    const loaded = rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now);
+    const loaded = rebuildDownload(def, downloaded, started, now);
     await writing;
     loaded.report = { ...loaded.report, source: 'remote', remote: downloaded.report };
     return loaded;
@@ -205,4 +198,10 @@ export async function hydrateIfEmpty(db: Database, def: AnyDefinition, remote: R
     if (error instanceof RemoteFault && error.kind === 'transient') return undefined;
     throw toRemoteError(error, `download store "${def.name}" from ${remote.target}`);
   }
+}
+
+/** The state a verified download rebuilds, in memory (see rebuildState). */
+export function rebuildDownload(def: AnyDefinition, downloaded: Download, started: number, now: () => number): LoadedState {
+  const { snapshot, snapshotJson } = downloaded;
+  return rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now);
 }

@@ -5,9 +5,9 @@ import { STATE_EVENT } from '../../src/state-event.js';
 import type { RestoreOptions, RestoreResult } from '../../src/types.js';
 import { openDatabase, type Database } from '../database.js';
 import type { HistoryHost } from '../history/rewind.js';
-import { rebuildState, type LoadedState } from '../load.js';
+import type { LoadedState } from '../load.js';
 import { toCheckedJson } from '../snapshot-codec.js';
-import { download, writeDownload, type Download } from './hydrate.js';
+import { download, rebuildDownload, writeDownload, type Download } from './hydrate.js';
 import type { Remote } from './remote.js';
 import { toRemoteError } from './remote-error.js';
 
@@ -51,8 +51,7 @@ export async function restoreFromRemote(
   await deleteDatabase(indexedDB, def.name);
   const fresh = await openDatabase(def.name, indexedDB, onVersionChange);
   await writeDownload(fresh, remote.target, downloaded);
-  const { snapshot, snapshotJson } = downloaded;
-  const loaded = rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now);
+  const loaded = rebuildDownload(def, downloaded, started, now);
   loaded.report = { ...loaded.report, source: 'remote', remote: downloaded.report };
   const discarded = Math.max(0, device.seq - device.uploadedSeq);
   return { db: fresh, loaded, result: { seq: downloaded.report.seq, discarded, report: downloaded.report } };
@@ -92,8 +91,7 @@ export async function restoreAtSeq(host: HistoryHost & { remote: Remote; now: ()
       { details: { atSeq, reaches: downloaded?.report.seq ?? 0 } },
     );
   }
-  const { snapshot, snapshotJson } = downloaded;
-  const loaded = rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now);
+  const loaded = rebuildDownload(def, downloaded, started, now);
   const json = loaded.unparsed ?? toCheckedJson(loaded.state);
   const safetySnapshot = await host.checkpoint('rewind');
   const { seq } = await host.commitState({ type: STATE_EVENT, json, hash: hashText(json), cause: 'restore', toSeq: atSeq });

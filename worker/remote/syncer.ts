@@ -4,7 +4,8 @@ import type { Database } from '../database.js';
 import { TidemarkError } from '../../src/errors.js';
 import { probeConditionalWrites } from './capability-probe.js';
 import { readHeader, seqOfKey, snapshotKey, snapshotObject } from './objects.js';
-import { eventsOf, writeOutbox, writeSyncResult, type Shared } from './outbox.js';
+import type { OutboxEntry } from '../records.js';
+import { eventsOf, writeSyncResult, type Shared } from './outbox.js';
 import type { Remote } from './remote.js';
 import { RemoteLoop, type LoopHost } from './remote-loop.js';
 import { syncOnce } from './shared-log.js';
@@ -25,8 +26,8 @@ export interface SyncerHost extends LoopHost {
   readonly def: AnyDefinition;
   /** The shared log as the engine has it: where the next read starts. */
   shared(): Shared;
-  /** The device's own commits not in the log yet (the outbox, every tab's). */
-  pendingCount(): number;
+  /** The device's own commits not in the log yet (the outbox, every tab's), as of the last catch-up. */
+  pending(): readonly OutboxEntry[];
   /** The journal or the outbox changed under the engine: read them again (and tell the pages). */
   catchUp(): Promise<void>;
 }
@@ -90,11 +91,11 @@ export class Syncer extends RemoteLoop {
    */
   whenSynced(): Promise<void> {
     const asked = ++this.asks;
-    return this.waitFor(() => this.finishedAsk >= asked && this.host.pendingCount() === 0);
+    return this.waitFor(() => this.finishedAsk >= asked && this.host.pending().length === 0);
   }
 
   protected pendingCommits(): number {
-    return this.host.pendingCount();
+    return this.host.pending().length;
   }
 
   protected doneThrough(): number {
@@ -112,10 +113,9 @@ export class Syncer extends RemoteLoop {
       for (let attempt = 0; attempt < ATTEMPTS_PER_ROUND && !this.stopped; attempt++) {
         await this.host.catchUp(); // the journal and outbox as they are now, other tabs' commits included
         const shared = this.host.shared();
-        const outcome = await writeOutbox(this.host.db, this.host.def, shared, [], 'relaxed', Date.now());
-        const pending = outcome.pending.map((entry) => ({ origin: entry.origin, at: entry.at, events: eventsOf(this.host.def, entry) }));
+        const pending = this.host.pending().map((entry) => ({ origin: entry.origin, at: entry.at, events: eventsOf(this.host.def, entry) }));
         const batch = `${this.host.def.name}/${Date.now().toString(36)}-${++this.batches}-${Math.random().toString(36).slice(2, 8)}`;
-        const result = await syncOnce(this.remote, this.host.def, { seq: outcome.shared.seq, state: outcome.shared.state, pending }, batch, this.abort.signal);
+        const result = await syncOnce(this.remote, this.host.def, { seq: shared.seq, state: shared.state, pending }, batch, this.abort.signal);
         if (result.applied.length > 0 || result.rejected.length > 0) {
           this.rejected = await writeSyncResult(this.host.db, this.host.def.version, result);
           if (result.rejected.length > 0) this.state = { ...this.state, rejected: this.rejected };
