@@ -4,12 +4,7 @@ import { TidemarkError } from '../src/errors.js';
 import { hashState } from '../src/hash.js';
 import type { CommitOptions, CommitRecord, CommitResult, HistoryOptions, ImportOptions, ImportResult, HistoryPage, LoadReport, RemoteStatus, RestoreOptions, RestoreResult, RewindResult, SnapshotInfo, SnapshotKind, StoreStats, StoredEvent, VerifyResult } from '../src/types.js';
 import type { StateEvent } from '../src/state-event.js';
-import { readHistory } from './history/history.js';
-import { stateAt, type PastState } from './history/state-at.js';
-import { verifyReplay } from './history/verify.js';
-import { rewindTo } from './history/rewind.js';
-import { writeBackup } from './backup/backup-file.js';
-import { importInto } from './backup/import-backup.js';
+import type { PastState } from './history/state-at.js';
 import { msUntilCheckpoint } from './checkpoint-policy.js';
 import { openDatabase, type Database } from './database.js';
 import { FellBehind, writeBatch } from './journal.js';
@@ -20,17 +15,18 @@ import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
 import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
 import { toTidemarkError } from './storage-errors.js';
-import { hydrateIfEmpty } from './remote/hydrate.js';
-import { restoreAtSeq, restoreFromRemote } from './remote/restore.js';
 import type { Remote } from './remote/remote.js';
-import { Uploader } from './remote/uploader.js';
-import { appendedSince, writeOutbox, type DeviceOutcome, type Shared } from './remote/outbox.js';
+import type { Uploader } from './remote/uploader.js';
+import type { DeviceOutcome, Shared } from './remote/outbox.js';
 import type { OutboxEntry } from './records.js';
-import { Syncer } from './remote/syncer.js';
+import type { Syncer } from './remote/syncer.js';
 import { detectDataLoss, writeDataMarker } from './data-marker.js';
 import { readStorage } from './storage-estimate.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
+
+/** The remote code, loaded only for a store that has a remote (see worker/remote/for-engine.ts). */
+type RemoteParts = typeof import('./remote/for-engine.js');
 
 /** Most commits packed into one journal record; bounds one transaction's size. */
 export const MAX_COMMITS_PER_RECORD = 10_000;
@@ -140,6 +136,7 @@ export class Engine {
     loaded: LoadedState,
     private readonly options: EngineOptions,
     private readonly now: () => number,
+    private readonly remoteParts: RemoteParts | undefined,
   ) {
     this.confirmed = new ConfirmedState(loaded);
     this.report = loaded.report;
@@ -150,7 +147,7 @@ export class Engine {
     }
     if (options.remote?.mode === 'sync') {
       this.shared = { state: loaded.unparsed === undefined ? loaded.state : JSON.parse(loaded.unparsed), seq: loaded.seq };
-      this.syncer = new Syncer(options.remote, {
+      this.syncer = new remoteParts!.Syncer(options.remote, {
         db,
         def,
         shared: () => this.shared!,
@@ -166,7 +163,7 @@ export class Engine {
 
   private newUploader(): Uploader | undefined {
     if (!this.options.remote || this.options.remote.mode === 'sync') return undefined;
-    return new Uploader(this.options.remote, {
+    return new this.remoteParts!.Uploader(this.options.remote, {
       db: this.db,
       storeName: this.def.name,
       seq: () => this.seq,
@@ -193,14 +190,15 @@ export class Engine {
     );
     let empty: boolean;
     try {
+      const remoteParts = options.remote ? await import('./remote/for-engine.js') : undefined;
       let loaded = await loadState(db, def, now);
       empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
       const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);
-      if (empty && options.remote) loaded = (await hydrateIfEmpty(db, def, options.remote, now)) ?? loaded;
+      if (empty && remoteParts) loaded = (await remoteParts.hydrateIfEmpty(db, def, options.remote!, now)) ?? loaded;
       if (dataLoss) loaded.report = { ...loaded.report, dataLoss: loaded.report.remote ? { ...dataLoss, recoveredThrough: loaded.seq } : dataLoss };
-      engine = new Engine(def, db, loaded, options, now);
+      engine = new Engine(def, db, loaded, options, now, remoteParts);
     } catch (error) {
       db.close();
       throw toTidemarkError(error, `load store "${def.name}"`);
@@ -379,13 +377,13 @@ export class Engine {
     const before = { seq: this.seq, pendingOrigins: this.pending.map((entry) => entry.origin) };
     let outcome: DeviceOutcome;
     try {
-      outcome = await writeOutbox(this.db, this.def, this.shared!, batch, durability, this.now());
+      outcome = await this.remoteParts!.writeOutbox(this.db, this.def, this.shared!, batch, durability, this.now());
     } catch (error) {
       return this.batchFailed(error, batch, 'write to the outbox');
     }
     this.shared = outcome.shared;
     this.eventsTotal += outcome.sharedCommits.reduce((sum, commit) => sum + commit.events.length, 0);
-    const appended = appendedSince(before, outcome);
+    const appended = this.remoteParts!.appendedSince(before, outcome);
     const at = outcome.written[0]?.at ?? 0;
     this.pending = [...outcome.pending, ...outcome.written.map((commit) => ({ origin: commit.origin, at, version: this.def.version, events: commit.events }))];
     const deviceSeq = outcome.shared.seq + outcome.pending.length;
@@ -561,25 +559,27 @@ export class Engine {
   /** One page of the retained commits, newest first (see worker/history/history.ts). */
   history(options: HistoryOptions = {}): Promise<HistoryPage> {
     if (this.closedBecause) return Promise.reject(this.closedError());
-    return readHistory(this.db, this.def, options);
+    return import('./history/history.js').then(({ readHistory }) => readHistory(this.db, this.def, options));
   }
 
   /** The state after commit `seq`, rebuilt from history without touching the live state. */
   stateAt(seq: number): Promise<PastState> {
     if (this.closedBecause) return Promise.reject(this.closedError());
-    return stateAt(this.db, this.def, seq);
+    return import('./history/state-at.js').then(({ stateAt }) => stateAt(this.db, this.def, seq));
   }
 
   /** Replays history and checks every snapshot's hash, and the live state's (see worker/history/verify.ts). */
   verify(): Promise<VerifyResult> {
     if (this.closedBecause) return Promise.reject(this.closedError());
-    return verifyReplay(this.db, this.def, () => ({ seq: this.seq, state: this.state }), this.now);
+    return import('./history/verify.js').then(({ verifyReplay }) =>
+      verifyReplay(this.db, this.def, () => ({ seq: this.seq, state: this.state }), this.now),
+    );
   }
 
   /** Makes the state after `toSeq` current as a new commit, after a safety snapshot (see worker/history/rewind.ts). */
   rewind(toSeq: number): Promise<RewindResult> {
     if (this.closedBecause || this.closing) return Promise.reject(this.closedError());
-    return rewindTo(this.historyHost(), toSeq);
+    return import('./history/rewind.js').then(({ rewindTo }) => rewindTo(this.historyHost(), toSeq));
   }
 
   /** The rewind safety snapshots kept, newest first: `rewind(seq)` to one of them undoes a rewind. */
@@ -591,13 +591,13 @@ export class Engine {
   /** A backup file of the store: its newest snapshot and the journal after it (see worker/backup/backup-file.ts). */
   exportBackup(): Promise<Blob> {
     if (this.closedBecause) return Promise.reject(this.closedError());
-    return writeBackup(this.db, this.def, this.now());
+    return import('./backup/backup-file.js').then(({ writeBackup }) => writeBackup(this.db, this.def, this.now()));
   }
 
   /** Loads a backup file into this empty store, or replaces its state with `replace` (see worker/backup/import-backup.ts). */
   importBackup(blob: Blob, options: ImportOptions = {}): Promise<ImportResult> {
     if (this.closedBecause || this.closing) return Promise.reject(this.closedError());
-    return importInto(
+    return import('./backup/import-backup.js').then(({ importInto }) => importInto(
       {
         ...this.historyHost(),
         now: this.now,
@@ -609,7 +609,7 @@ export class Engine {
       },
       blob,
       options,
-    );
+    ));
   }
 
   /** What worker/history and worker/backup need of the engine. */
@@ -672,11 +672,11 @@ export class Engine {
     }
     if (!remote || !this.uploader) return Promise.reject(this.noRemote());
     if (this.closedBecause || this.closing) return Promise.reject(this.closedError());
-    if (options.atSeq !== undefined) return restoreAtSeq({ ...this.historyHost(), remote, now: this.now }, options.atSeq);
+    if (options.atSeq !== undefined) return this.remoteParts!.restoreAtSeq({ ...this.historyHost(), remote, now: this.now }, options.atSeq);
     const uploader = this.uploader;
     const run = (async () => {
       await this.writing;
-      const restored = await restoreFromRemote(
+      const restored = await this.remoteParts!.restoreFromRemote(
         { db: this.db, def: this.def, remote, indexedDB: this.options.indexedDB ?? globalThis.indexedDB, now: this.now },
         { seq: this.seq, uploadedSeq: uploader.status.uploadedSeq },
         options,

@@ -6,7 +6,7 @@ import type { CommitRecord, LoadReport } from '../src/types.js';
 import type { Database } from './database.js';
 import { assertNotAhead, migrateState, upcastEvents } from './migrations.js';
 import type { JournalRecord, SnapshotRecord } from './records.js';
-import { canGunzipNatively, verifyState, verifyStateNatively } from './snapshot-codec.js';
+import { canGunzipNatively, loadFflate, verifySnapshotJson, verifyState, type Fflate } from './snapshot-codec.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
@@ -79,7 +79,7 @@ async function loadNewest(db: Database, def: AnyDefinition, started: number, now
   assertNotAhead(def, record.version, `snapshot at seq ${record.seq}`);
   let json: string;
   try {
-    json = await verifyStateNatively(record.bytes, record.hash);
+    json = await verifySnapshotJson(record.bytes, record.hash);
   } catch {
     return undefined;
   }
@@ -90,19 +90,22 @@ async function loadNewest(db: Database, def: AnyDefinition, started: number, now
 }
 
 /** Every snapshot from the newest down until one verifies, then the journal after it, in batches. */
-async function loadWithFallback(db: Database, def: AnyDefinition, started: number, now: () => number): Promise<LoadedState> {
+async function loadWithFallback(db: Database, def: AnyDefinition, started: number, now: () => number, fflate?: Fflate): Promise<LoadedState> {
   const tx = db.transaction(['snapshots', 'journal'], 'readonly');
   const snapshots = tx.objectStore('snapshots');
   const damaged: LoadReport['damaged'] = [];
   const rebuild = new Rebuild(def, damaged);
   const keys = await snapshots.getAllKeys();
+  // Snapshots are checked inside the transaction, so synchronously, by fflate: a store
+  // without snapshots (a new one) never loads it. This transaction is dropped meanwhile.
+  if (keys.length > 0 && !fflate) return loadWithFallback(db, def, started, now, await loadFflate());
   for (let i = keys.length - 1; i >= 0 && rebuild.snapshotAt === undefined; i--) {
     const record = await snapshots.get(keys[i]!);
     if (!record) continue;
     assertNotAhead(def, record.version, `snapshot at seq ${record.seq}`);
     let json: string;
     try {
-      json = verifyState(record.bytes, record.hash);
+      json = verifyState(fflate!, record.bytes, record.hash);
     } catch (error) {
       damaged.push({ seq: record.seq, reason: (error as Error).message });
       // Its bytes are bad, but the hash it was written with still checks the replay that passes its seq.

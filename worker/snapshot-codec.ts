@@ -1,4 +1,4 @@
-import { Gzip, gunzipSync, strFromU8, strToU8 } from 'fflate';
+import type * as FflateModule from './fflate-parts.js';
 import { TidemarkError } from '../src/errors.js';
 import { hashAsciiBytes, hashText } from '../src/hash.js';
 import { findNotPlainData } from '../src/plain-data.js';
@@ -10,7 +10,7 @@ export interface EncodedState {
   hash: string;
 }
 
-/** Gzip level 1: the measurements in DESIGN.md show it ~3.7× smaller at ~28 MB/s. */
+/** fflate's gzip level where the platform has no CompressionStream: the measurements in DESIGN.md show level 1 ~3.7× smaller at ~28 MB/s. */
 export const SNAPSHOT_GZIP_LEVEL = 1;
 
 /**
@@ -19,6 +19,26 @@ export const SNAPSHOT_GZIP_LEVEL = 1;
  * being checkpointed.
  */
 export const SNAPSHOT_SLICE_BYTES = 256 * 1024;
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/** fflate's parts tidemark uses, as loadFflate gives them. */
+export type Fflate = typeof FflateModule;
+
+let fflate: Promise<Fflate> | undefined;
+
+/**
+ * fflate, loaded on first use. The platform's CompressionStream and
+ * DecompressionStream do the work wherever they exist (every browser
+ * tidemark tests, Node ≥ 18): native, faster than fflate at level 1 and
+ * smaller, and fflate's ~8 KB stay out of the worker's first download.
+ * fflate is for older engines and for the load path that must decompress
+ * synchronously inside a transaction.
+ */
+export function loadFflate(): Promise<Fflate> {
+  return (fflate ??= import('./fflate-parts.js'));
+}
 
 /**
  * Serialises a state as JSON (checked: see toCheckedJson) and gzips it; the hash is of the JSON. Large
@@ -32,8 +52,26 @@ export async function encodeState(state: unknown): Promise<EncodedState> {
 
 /** encodeState of a value already turned into JSON (e.g. journal records for a remote segment). */
 export async function encodeJson(json: string): Promise<EncodedState> {
-  const raw = strToU8(json);
+  const raw = utf8.encode(json);
   const hash = hashAsciiBytes(raw) ?? hashText(json); // the same hash, twice as fast on ASCII
+  const bytes = typeof CompressionStream === 'function' ? await gzipNatively(raw) : await gzipInSlices(raw);
+  return { bytes, rawBytes: raw.length, hash };
+}
+
+/** Gzip by the platform, fed in slices so the worker's event loop turns between them. */
+async function gzipNatively(raw: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
+  const stream = new CompressionStream('gzip');
+  const compressed = readAll(stream.readable.getReader());
+  const writer = stream.writable.getWriter();
+  for (let offset = 0; offset < raw.length; offset += SNAPSHOT_SLICE_BYTES) {
+    await writer.write(raw.subarray(offset, offset + SNAPSHOT_SLICE_BYTES));
+  }
+  await writer.close();
+  return compressed;
+}
+
+async function gzipInSlices(raw: Uint8Array): Promise<Uint8Array> {
+  const { Gzip } = await loadFflate();
   const chunks: Uint8Array[] = [];
   const gzip = new Gzip({ level: SNAPSHOT_GZIP_LEVEL }, (chunk) => chunks.push(chunk));
   for (let offset = 0; ; offset += SNAPSHOT_SLICE_BYTES) {
@@ -42,7 +80,7 @@ export async function encodeJson(json: string): Promise<EncodedState> {
     if (last) break;
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
-  return { bytes: concat(chunks), rawBytes: raw.length, hash };
+  return concat(chunks);
 }
 
 const notPlain = new Error('not plain data');
@@ -109,34 +147,33 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return bytes;
 }
 
-/**
- * Reverses encodeState; also returns the JSON text, which a page can be sent
- * as is. Throws a plain Error saying what is wrong when the
- * bytes do not decompress, do not hash to `hash`, or are not JSON.
- */
-export function decodeState(bytes: Uint8Array, hash: string): { state: unknown; json: string } {
-  const json = verifyState(bytes, hash);
-  return { state: JSON.parse(json), json };
+async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for (let read = await reader.read(); !read.done; read = await reader.read()) chunks.push(read.value);
+  return concat(chunks.length > 0 ? chunks : [new Uint8Array(0)]);
 }
 
 /** True where the platform gunzips natively (DecompressionStream): browsers, Node ≥ 18. */
 export function canGunzipNatively(): boolean {
-  return typeof DecompressionStream === 'function' && typeof Blob === 'function' && typeof Response === 'function';
+  return typeof DecompressionStream === 'function' && typeof Blob === 'function';
 }
 
 /**
- * verifyState with the platform's DecompressionStream, which also checks the
- * gzip CRC: native code, so as fast in a fresh worker as anywhere, where
- * fflate runs before its code is compiled. Same checks, same errors.
+ * The snapshot's JSON, checked against its hash but not parsed: by the
+ * platform's DecompressionStream (which also checks the gzip CRC) where
+ * there is one, else by fflate. The hash is of the text JSON.stringify
+ * wrote, so text that matches it parses.
+ * @throws Error saying what is wrong when the bytes do not decompress or do not hash to `hash`.
  */
-export async function verifyStateNatively(bytes: Uint8Array, hash: string): Promise<string> {
+export async function verifySnapshotJson(bytes: Uint8Array, hash: string): Promise<string> {
+  if (!canGunzipNatively()) return verifyState(await loadFflate(), bytes, hash);
   let raw: Uint8Array;
   try {
     raw = await gunzipNatively(bytes);
   } catch (error) {
     throw new Error(`its bytes do not decompress (${(error as Error).message})`);
   }
-  const json = strFromU8(raw);
+  const json = fromUtf8.decode(raw);
   if ((hashAsciiBytes(raw) ?? hashText(json)) !== hash) throw new Error('its hash does not match its contents');
   return json;
 }
@@ -148,37 +185,28 @@ export async function verifyStateNatively(bytes: Uint8Array, hash: string): Prom
  * so every damaged snapshot, already reported in the load report, would also
  * show up as an error in the app's console.
  */
-async function gunzipNatively(bytes: Uint8Array): Promise<Uint8Array> {
-  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    chunks.push(read.value);
-    length += read.value.length;
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const joined = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
-  return joined;
+function gunzipNatively(bytes: Uint8Array): Promise<Uint8Array> {
+  return readAll(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader());
 }
 
 /**
- * The first half of decodeState: the snapshot's JSON, checked against its
- * hash but not parsed. The hash is of the text JSON.stringify wrote, so text
- * that matches it parses. Throws like decodeState.
+ * verifySnapshotJson with fflate, synchronously: for a load that must check
+ * snapshots inside its transaction (see loadFflate to get `fflate`).
  */
-export function verifyState(bytes: Uint8Array, hash: string): string {
+export function verifyState(fflate: Fflate, bytes: Uint8Array, hash: string): string {
   let json: string;
   try {
-    json = strFromU8(gunzipSync(bytes));
+    json = fromUtf8.decode(fflate.gunzipSync(bytes));
   } catch (error) {
     throw new Error(`its bytes do not decompress (${(error as Error).message})`);
   }
   // fflate does not check the gzip CRC, so the hash is what catches bit rot.
   if (hashText(json) !== hash) throw new Error('its hash does not match its contents');
   return json;
+}
+
+/** Reverses encodeState; also returns the JSON text, which a page can be sent as is. Throws like verifySnapshotJson. */
+export async function decodeState(bytes: Uint8Array, hash: string): Promise<{ state: unknown; json: string }> {
+  const json = await verifySnapshotJson(bytes, hash);
+  return { state: JSON.parse(json), json };
 }

@@ -205,6 +205,8 @@ describe('remote backup (in-memory remote)', () => {
     const store = await open(todoStore({ checkpoint: { everyEvents: 2, cooldownMs: 0 } }), freshIndexedDB(), { remote });
     for (let i = 0; i < 4; i++) await store.commit({ type: 'added', id: `${i}`, text: 'x' });
     await store.whenUploaded();
+    // Snapshots go up when the checkpoint that makes them lands, which whenUploaded does not wait for.
+    await expect.poll(() => [...remote.objects.keys()].some((k) => k.startsWith('snap/'))).toBe(true);
     const key = [...remote.objects.keys()].find((k) => k.startsWith('snap/'))!;
     const { record } = await readSnapshotObject(remote.objects.get(key)!, key, 'todos');
     const local = (await store.stats()).snapshots.find((s) => s.seq === record.seq);

@@ -1,4 +1,3 @@
-import { gunzipSync, strFromU8 } from 'fflate';
 import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import { TidemarkError } from '../../src/errors.js';
 import { hashState, hashText } from '../../src/hash.js';
@@ -6,7 +5,7 @@ import type { Database } from '../database.js';
 import { rebuildState, type LoadedState } from '../load.js';
 import { assertNotAhead } from '../migrations.js';
 import type { JournalRecord } from '../records.js';
-import { canGunzipNatively, encodeJson, verifyState, verifyStateNatively } from '../snapshot-codec.js';
+import { canGunzipNatively, encodeJson, loadFflate, verifySnapshotJson } from '../snapshot-codec.js';
 
 // A backup file is ONE gzip member holding two lines of JSON:
 //
@@ -74,7 +73,7 @@ export async function writeBackup(db: Database, def: AnyDefinition, now: number)
   for (const record of candidates) {
     if (!record || (journal[0] && journal[0].seq > record.seq + 1)) continue;
     try {
-      const json = canGunzipNatively() ? await verifyStateNatively(record.bytes, record.hash) : verifyState(record.bytes, record.hash);
+      const json = await verifySnapshotJson(record.bytes, record.hash);
       snapshot = { seq: record.seq, at: record.at, version: record.version, json };
       break;
     } catch {
@@ -162,7 +161,7 @@ export async function readBackup(def: AnyDefinition, blob: Blob): Promise<Backup
 
 async function gunzip(def: AnyDefinition, bytes: Uint8Array): Promise<string> {
   try {
-    if (!canGunzipNatively()) return strFromU8(gunzipSync(bytes));
+    if (!canGunzipNatively()) return new TextDecoder().decode((await loadFflate()).gunzipSync(bytes));
     // The platform's gunzip checks the CRC and the length, so truncation and bit flips fail here.
     const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
     return await new Response(stream).text();

@@ -6,7 +6,7 @@ import type { Database } from '../database.js';
 import { commitsAtCurrentVersion } from '../load.js';
 import { assertNotAhead, migrateState } from '../migrations.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
-import { canGunzipNatively, verifyState, verifyStateNatively } from '../snapshot-codec.js';
+import { verifySnapshotJson } from '../snapshot-codec.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
@@ -48,7 +48,7 @@ export async function snapshotState(def: AnyDefinition, record: SnapshotRecord):
   assertNotAhead(def, record.version, `snapshot at seq ${record.seq}`);
   let json: string;
   try {
-    json = canGunzipNatively() ? await verifyStateNatively(record.bytes, record.hash) : verifyState(record.bytes, record.hash);
+    json = await verifySnapshotJson(record.bytes, record.hash);
   } catch (error) {
     throw new TidemarkError(
       'DATA_DAMAGED',

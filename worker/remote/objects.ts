@@ -1,7 +1,5 @@
-import { strFromU8, strToU8 } from 'fflate';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
-import { hashAsciiBytes, hashText } from '../../src/hash.js';
-import { canGunzipNatively, encodeJson, verifyState, verifyStateNatively, type EncodedState } from '../snapshot-codec.js';
+import { encodeJson, verifySnapshotJson } from '../snapshot-codec.js';
 
 // The objects tidemark writes to a remote, under the store's prefix:
 //   snap/<seq, 20 digits>   the state after commit seq: the local snapshot's gzip JSON
@@ -11,6 +9,8 @@ import { canGunzipNatively, encodeJson, verifyState, verifyStateNatively, type E
 // payload's JSON, checked on every read.
 
 const MAGIC = 'TMK1';
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 /** Format of the objects; a reader refuses a newer one. */
 export const REMOTE_FORMAT = 1;
 
@@ -58,7 +58,7 @@ export function snapshotObject(store: string, record: SnapshotRecord): Uint8Arra
 
 /** Whole journal records as one segment object. */
 export async function segmentObject(store: string, records: readonly JournalRecord[], json?: string, batch?: string): Promise<Uint8Array> {
-  const encoded = await gzipJson(json ?? JSON.stringify(records));
+  const encoded = await encodeJson(json ?? JSON.stringify(records));
   const header: SegmentHeader = {
     type: 'segment',
     format: REMOTE_FORMAT,
@@ -82,7 +82,7 @@ export async function readSnapshotObject(bytes: Uint8Array, key: string, store: 
   if (header.type !== 'snapshot' || header.store !== store || snapshotKey(header.seq) !== key) {
     throw new Error(`it is not snapshot ${key} of store "${store}"`);
   }
-  const json = await verify(payload, header.hash);
+  const json = await verifySnapshotJson(payload, header.hash);
   const { seq, at, kind, version, hash, rawBytes } = header;
   return { record: { seq, at, kind, version, codec: 'json+gzip', bytes: payload, rawBytes, hash }, json };
 }
@@ -96,7 +96,7 @@ export async function readSegmentObject(bytes: Uint8Array, key: string, store: s
   if (header.type !== 'segment' || header.store !== store || segmentKey(header.first) !== key) {
     throw new Error(`it is not segment ${key} of store "${store}"`);
   }
-  const records = JSON.parse(await verify(payload, header.hash)) as JournalRecord[];
+  const records = JSON.parse(await verifySnapshotJson(payload, header.hash)) as JournalRecord[];
   let seq = header.first - 1;
   for (const record of records) {
     if (record.seq !== seq + 1) throw new Error(`its records jump from seq ${seq} to ${record.seq}`);
@@ -106,27 +106,10 @@ export async function readSegmentObject(bytes: Uint8Array, key: string, store: s
   return { header, records };
 }
 
-/**
- * JSON gzipped by the platform (CompressionStream) where there is one: native
- * code, off the worker's thread and as fast from the first call, where fflate
- * runs slowly until its code is compiled. Else encodeJson (fflate).
- */
-async function gzipJson(json: string): Promise<EncodedState> {
-  if (typeof CompressionStream !== 'function') return encodeJson(json);
-  const raw = strToU8(json);
-  const stream = new Blob([raw]).stream().pipeThrough(new CompressionStream('gzip'));
-  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-  return { bytes, rawBytes: raw.length, hash: hashAsciiBytes(raw) ?? hashText(json) };
-}
-
-function verify(payload: Uint8Array, hash: string): Promise<string> | string {
-  return canGunzipNatively() ? verifyStateNatively(payload, hash) : verifyState(payload, hash);
-}
-
 function frame(header: SnapshotHeader | SegmentHeader, payload: Uint8Array): Uint8Array {
-  const head = strToU8(JSON.stringify(header));
+  const head = utf8.encode(JSON.stringify(header));
   const bytes = new Uint8Array(8 + head.length + payload.length);
-  bytes.set(strToU8(MAGIC), 0);
+  bytes.set(utf8.encode(MAGIC), 0);
   new DataView(bytes.buffer).setUint32(4, head.length);
   bytes.set(head, 8);
   bytes.set(payload, 8 + head.length);
@@ -134,11 +117,11 @@ function frame(header: SnapshotHeader | SegmentHeader, payload: Uint8Array): Uin
 }
 
 function unframe(bytes: Uint8Array): { header: SnapshotHeader | SegmentHeader; payload: Uint8Array } {
-  if (bytes.length < 8 || strFromU8(bytes.subarray(0, 4)) !== MAGIC) throw new Error('it is not a tidemark object');
+  if (bytes.length < 8 || fromUtf8.decode(bytes.subarray(0, 4)) !== MAGIC) throw new Error('it is not a tidemark object');
   const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4);
   let header: SnapshotHeader | SegmentHeader;
   try {
-    header = JSON.parse(strFromU8(bytes.subarray(8, 8 + length)));
+    header = JSON.parse(fromUtf8.decode(bytes.subarray(8, 8 + length)));
   } catch {
     throw new Error('its header is damaged');
   }

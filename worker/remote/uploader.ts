@@ -20,7 +20,7 @@ export interface UploaderHost extends LoopHost {
   /** Seq of the newest durable commit the engine knows. */
   seq(): number;
   /** Writes a snapshot now, for the uploader (a new device should not replay a long log). */
-  checkpoint(): Promise<unknown>;
+  checkpoint(): Promise<{ seq: number } | null>;
 }
 
 /** One thing to send, decided from the cursor, the journal and the local snapshots. */
@@ -146,7 +146,8 @@ export class Uploader extends RemoteLoop {
     }
     // A remote snapshot falls due inside what is pending: end the segment at a local snapshot's seq, so it can go up next.
     const cutAt = snapshotSeqs.find((seq) => seq > cursor.through && seq >= dueAt);
-    if (cutAt === undefined && this.host.seq() >= dueAt) this.forceSnapshot();
+    // None yet: make one and wait for it, rather than upload past the seq it will have.
+    if (cutAt === undefined && this.host.seq() >= dueAt && (await this.forceSnapshot(dueAt))) return this.nextStep(cursor);
 
     const parts: string[] = [];
     const taken: JournalRecord[] = [];
@@ -162,13 +163,18 @@ export class Uploader extends RemoteLoop {
     return { type: 'segment', records: taken, object: await segmentObject(this.host.storeName, taken, `[${parts.join(',')}]`) };
   }
 
-  /** A snapshot for the uploader, when none is new enough; at most one per `snapshotCooldownMs`. */
-  private forceSnapshot(): void {
-    if (this.host.now() - this.lastForcedAt < this.policy.snapshotCooldownMs) return;
+  /**
+   * A snapshot for the uploader, when none is new enough; at most one per
+   * `snapshotCooldownMs`. True once one at `dueAt` or later is written;
+   * false when the cooldown forbids one now, or it failed (the engine's
+   * lastCheckpointError says why).
+   */
+  private async forceSnapshot(dueAt: number): Promise<boolean> {
+    if (this.host.now() - this.lastForcedAt < this.policy.snapshotCooldownMs) return false;
     this.lastForcedAt = this.host.now();
-    void this.host.checkpoint().then(
-      () => this.schedule(0),
-      () => {}, // reported by the engine's lastCheckpointError
+    return this.host.checkpoint().then(
+      (snapshot) => snapshot !== null && snapshot.seq >= dueAt,
+      () => false,
     );
   }
 
