@@ -18,6 +18,7 @@ import { LAUNCH_ARGS, MISSING_BROWSER_HELP, findChromium, launchChromium } from 
 import { renderChart, renderLoadChart } from './chart.mjs';
 import { renderTable, resolveRatios } from './report.mjs';
 import { measureBundleSizes } from './size.mjs';
+import { measureSync } from './sync.mjs';
 import { findCeph, startRgw } from '../scripts/rgw.mjs';
 import { makeCorsBucket } from '../scripts/s3-bucket.mjs';
 
@@ -25,8 +26,8 @@ export { renderChart, renderLoadChart, renderTable, resolveRatios };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const RESULTS_DIR = join(root, 'bench', 'results');
-/** Suites that run in Node rather than in the page. */
-const NODE_SUITES = ['size'];
+/** Suites that run in Node rather than in the page: the bundle sizes, and the sync rows (two browsers driven from Node). */
+const NODE_SUITES = ['size', 'sync'];
 
 /**
  * Runs the benchmarks and returns `{ meta, rows }`, rows with their ratios
@@ -41,13 +42,12 @@ export async function runBenchmarks({
   const loadAtStart = os.loadavg()[0];
   const say = (line) => log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
   const pageSuites = only?.filter((name) => !NODE_SUITES.includes(name));
-  let browser = {
-    rows: [], sizes: null, suites: [], userAgent: '', browser: 'no browser', crossOriginIsolated: false,
-  };
-  if (!only || pageSuites.length > 0) {
-    const s3 = !only || only.includes('remote') ? await s3ForRun(say) : undefined;
+  let browser = browser0();
+  const withSync = !only || only.includes('sync');
+  if (!only || pageSuites.length > 0 || withSync) {
+    const s3 = !only || only.includes('remote') || withSync ? await s3ForRun(say) : undefined;
     try {
-      browser = await runInChromium({ profile: quick ? 'quick' : 'full', only: pageSuites, memory, s3: s3?.server, log: say });
+      browser = await runInChromium({ profile: quick ? 'quick' : 'full', only: pageSuites, memory, s3: s3?.server, withSync, log: say });
     } finally {
       await s3?.stop();
     }
@@ -76,7 +76,12 @@ export async function runBenchmarks({
 
 const round1 = (x) => Math.round(x * 10) / 10;
 
-async function runInChromium({ profile, only, memory, s3, log }) {
+/** What a run reports of the page when no page suite ran. */
+function browser0() {
+  return { rows: [], sizes: null, suites: [], userAgent: '', browser: 'no browser', crossOriginIsolated: false };
+}
+
+async function runInChromium({ profile, only, memory, s3, withSync, log }) {
   const server = await createServer({
     configFile: join(root, 'vite.config.ts'),
     root,
@@ -112,7 +117,16 @@ async function runInChromium({ profile, only, memory, s3, log }) {
       .catch((error) => {
         throw new Error(`bench page did not load: ${pageErrors[0]?.message ?? error.message}`);
       });
-    return await page.evaluate((options) => window.runBench(options), { profile, ...(only ? { only } : {}), ...(s3 ? { s3 } : {}) });
+    const result = !only || only.length > 0
+      ? await page.evaluate((options) => window.runBench(options), { profile, ...(only ? { only } : {}), ...(s3 ? { s3 } : {}) })
+      : { ...browser0(), userAgent: await page.evaluate(() => navigator.userAgent), browser: opened.context.browser()?.version() ?? 'Chromium' };
+    if (withSync) {
+      await closeBrowser(); // the two devices are browsers of their own
+      closeBrowser = async () => {};
+      result.rows.push(...await measureSync({ origin: `http://127.0.0.1:${port}`, s3, quick: profile === 'quick', dir: RESULTS_DIR, log }));
+      result.suites = [...(result.suites ?? []), 'sync'];
+    }
+    return result;
   } finally {
     await closeBrowser();
     await server.close();
@@ -211,7 +225,7 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
     console.log('usage: node bench/run.mjs [--quick] [--only suite,suite] [--memory] [--no-size]\n' +
-      'suites: raw-idb, dexie, persist, decode-floor, tidemark (in the page), size (in Node)');
+      'suites: raw-idb, dexie, persist, decode-floor, tidemark, remote (in the page), size, sync (driven from Node)');
     return;
   }
   const results = await runBenchmarks({
