@@ -8,7 +8,7 @@ import { readCursor, readPending, writeCursor } from './upload-cursor.js';
 import { withUploadLock } from './upload-lock.js';
 
 /** Journal records read per step; a segment takes as many as fit in `segmentBytes`. */
-const RECORDS_PER_READ = 1000;
+const RECORDS_PER_READ = 5000;
 
 /** Objects past the cursor looked at when catching up with the bucket: a crash leaves one or two. */
 const RECONCILE_LIMIT = 50;
