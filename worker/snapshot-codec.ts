@@ -1,6 +1,7 @@
 import type * as FflateModule from './fflate-parts.js';
 import { TidemarkError } from '../src/errors.js';
-import { hashAsciiBytes, hashText } from '../src/hash.js';
+import { hashAsciiBytes, hashText, TextHash } from '../src/hash.js';
+import { jsonParts } from './json-parts.js';
 import { findNotPlainData } from '../src/plain-data.js';
 
 /** A state turned into snapshot bytes. */
@@ -40,47 +41,101 @@ export function loadFflate(): Promise<Fflate> {
   return (fflate ??= import('./fflate-parts.js'));
 }
 
+/** Most milliseconds of work between two yields to the event loop while a snapshot is made. */
+export const SNAPSHOT_SLICE_MS = 8;
+
 /**
- * Serialises a state as JSON (checked: see toCheckedJson) and gzips it; the hash is of the JSON. Large
- * states are compressed in slices with a yield between them, so a
- * checkpoint does not stall the worker. The state must not be mutated
+ * Serialises a state as JSON (checked: see toCheckedJson) and gzips it; the
+ * hash is of the JSON. A large state is written a part at a time (see
+ * json-parts.ts), each part hashed and compressed as it comes, with a yield
+ * to the event loop every few milliseconds, so a checkpoint never holds the
+ * worker for long and commits keep flowing. The state must not be mutated
  * meanwhile (reducers return new objects, so it is not).
+ * @throws TidemarkError `NOT_PLAIN_DATA` with `details.path` and `details.found`.
  */
 export async function encodeState(state: unknown): Promise<EncodedState> {
-  return encodeJson(toCheckedJson(state));
+  const sink = await gzipSink();
+  const hash = new TextHash();
+  const pacer = new Pacer();
+  const parts = jsonParts(state, plainOnly);
+  let rawBytes = 0;
+  for (;;) {
+    let next: IteratorResult<string>;
+    try {
+      next = parts.next();
+    } catch (error) {
+      sink.abort();
+      throw notPlainData(state, error);
+    }
+    if (next.done) break;
+    const bytes = utf8.encode(next.value);
+    if (!hash.asciiBytes(bytes)) hash.text(next.value); // the same hash, twice as fast on ASCII bytes
+    rawBytes += bytes.length;
+    await feed(sink, bytes, pacer);
+  }
+  return { bytes: await sink.close(), rawBytes, hash: hash.digest() };
 }
 
 /** encodeState of a value already turned into JSON (e.g. journal records for a remote segment). */
 export async function encodeJson(json: string): Promise<EncodedState> {
   const raw = utf8.encode(json);
-  const hash = hashAsciiBytes(raw) ?? hashText(json); // the same hash, twice as fast on ASCII
-  const bytes = typeof CompressionStream === 'function' ? await gzipNatively(raw) : await gzipInSlices(raw);
-  return { bytes, rawBytes: raw.length, hash };
+  const hash = hashAsciiBytes(raw) ?? hashText(json);
+  const sink = await gzipSink();
+  await feed(sink, raw, new Pacer());
+  return { bytes: await sink.close(), rawBytes: raw.length, hash };
 }
 
-/** Gzip by the platform, fed in slices so the worker's event loop turns between them. */
-async function gzipNatively(raw: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
-  const stream = new CompressionStream('gzip');
-  const compressed = readAll(stream.readable.getReader());
-  const writer = stream.writable.getWriter();
-  for (let offset = 0; offset < raw.length; offset += SNAPSHOT_SLICE_BYTES) {
-    await writer.write(raw.subarray(offset, offset + SNAPSHOT_SLICE_BYTES));
+/** Yields to the event loop once SNAPSHOT_SLICE_MS have passed since the last yield. */
+class Pacer {
+  private since = performance.now();
+
+  async pause(): Promise<void> {
+    if (performance.now() - this.since < SNAPSHOT_SLICE_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.since = performance.now();
   }
-  await writer.close();
-  return compressed;
 }
 
-async function gzipInSlices(raw: Uint8Array): Promise<Uint8Array> {
+/** A gzip compressor fed in pieces. */
+interface GzipSink {
+  write(bytes: Uint8Array): Promise<void>;
+  /** The whole gzip member, once everything written is compressed. */
+  close(): Promise<Uint8Array>;
+  abort(): void;
+}
+
+/** The platform's CompressionStream, else fflate's Gzip at SNAPSHOT_GZIP_LEVEL. */
+async function gzipSink(): Promise<GzipSink> {
+  if (typeof CompressionStream === 'function') {
+    const stream = new CompressionStream('gzip');
+    const compressed = readAll(stream.readable.getReader());
+    compressed.catch(() => {}); // an aborted sink's
+    const writer = stream.writable.getWriter();
+    return {
+      write: (bytes) => writer.write(bytes as Uint8Array<ArrayBuffer>),
+      close: () => writer.close().then(() => compressed),
+      abort: () => void writer.abort().catch(() => {}),
+    };
+  }
   const { Gzip } = await loadFflate();
   const chunks: Uint8Array[] = [];
   const gzip = new Gzip({ level: SNAPSHOT_GZIP_LEVEL }, (chunk) => chunks.push(chunk));
-  for (let offset = 0; ; offset += SNAPSHOT_SLICE_BYTES) {
-    const last = offset + SNAPSHOT_SLICE_BYTES >= raw.length;
-    gzip.push(raw.subarray(offset, offset + SNAPSHOT_SLICE_BYTES), last);
-    if (last) break;
-    await new Promise((resolve) => setTimeout(resolve, 0));
+  return {
+    write: async (bytes) => gzip.push(bytes),
+    close: async () => {
+      gzip.push(new Uint8Array(0), true);
+      return concat(chunks);
+    },
+    abort: () => {},
+  };
+}
+
+/** Writes `bytes` to the sink in SNAPSHOT_SLICE_BYTES pieces, pausing between them when it is time. */
+async function feed(sink: GzipSink, bytes: Uint8Array, pacer: Pacer): Promise<void> {
+  for (let offset = 0; offset < bytes.length; offset += SNAPSHOT_SLICE_BYTES) {
+    await sink.write(bytes.subarray(offset, offset + SNAPSHOT_SLICE_BYTES));
+    await pacer.pause();
   }
-  return concat(chunks);
 }
 
 const notPlain = new Error('not plain data');
@@ -123,17 +178,21 @@ export function toCheckedJson(state: unknown): string {
   try {
     return JSON.stringify(state, plainOnly);
   } catch (error) {
-    // The replacer's own throw, or JSON.stringify's on a cycle or a BigInt.
-    const bad = findNotPlainData(state) ?? { path: '', found: error instanceof Error ? error.message : String(error) };
-    throw new TidemarkError(
-      'NOT_PLAIN_DATA',
-      `The state holds ${bad.found} at ${bad.path || 'its root'}, which JSON does not keep: a snapshot of it would load ` +
-        'back different (a Map becomes {}, a hole null, undefined is dropped, -0 becomes 0). No snapshot was written; ' +
-        'the journal still holds every commit. Find the reducer that puts it there and make it return plain data ' +
-        '(turn on devChecks in defineStore to catch it at that commit).',
-      { cause: error === notPlain ? undefined : error, details: { path: bad.path, found: bad.found } },
-    );
+    throw notPlainData(state, error);
   }
+}
+
+/** NOT_PLAIN_DATA for a state whose serialisation threw `error` (the replacer's own throw, or JSON.stringify's on a cycle or a BigInt). */
+function notPlainData(state: unknown, error: unknown): TidemarkError {
+  const bad = findNotPlainData(state) ?? { path: '', found: error instanceof Error ? error.message : String(error) };
+  return new TidemarkError(
+    'NOT_PLAIN_DATA',
+    `The state holds ${bad.found} at ${bad.path || 'its root'}, which JSON does not keep: a snapshot of it would load ` +
+      'back different (a Map becomes {}, a hole null, undefined is dropped, -0 becomes 0). No snapshot was written; ' +
+      'the journal still holds every commit. Find the reducer that puts it there and make it return plain data ' +
+      '(turn on devChecks in defineStore to catch it at that commit).',
+    { cause: error === notPlain ? undefined : error, details: { path: bad.path, found: bad.found } },
+  );
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -1,0 +1,70 @@
+import { describe, expect, test } from 'vitest';
+import { hashState } from 'tidemark';
+import { jsonParts, PART_ENTRIES, type Replacer } from '../../worker/json-parts.js';
+import { encodeState, decodeState } from '../../worker/snapshot-codec.js';
+import { codeOf, random } from './fixtures.js';
+
+const join = (value: unknown, replacer: Replacer = (_key, v) => v) => [...jsonParts(value, replacer)].join('');
+
+/** A collection of `n` small items under keys of every kind JSON orders specially. */
+function collection(n: number, seed: number): Record<string, unknown> {
+  const next = random(seed);
+  const items: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) {
+    const key = i % 7 === 0 ? String(i) : i % 11 === 0 ? `é-${i}` : `id-${i}`; // integer-like keys come first in JSON
+    items[key] = { text: `item ${i} ${next().toString(36)}`, done: next() < 0.5, tags: i % 5 ? [] : ['a', i] };
+  }
+  return items;
+}
+
+describe('a state written in parts', () => {
+  test('joins to exactly JSON.stringify, for small and large states of every shape', () => {
+    const big = collection(3 * PART_ENTRIES + 17, 1);
+    const states: unknown[] = [
+      null, 0, 'text', [], {}, { a: 1 }, [1, [2, 3], { b: null }],
+      { items: big, meta: { n: 1 }, list: Array.from({ length: 2 * PART_ENTRIES + 3 }, (_, i) => ({ i })) },
+      big, // the state itself a large collection
+      Array.from({ length: PART_ENTRIES * 2 + 1 }, (_, i) => (i % 1000 ? i : { nested: collection(PART_ENTRIES + 1, i) })),
+      { first: collection(PART_ENTRIES + 1, 2), second: collection(PART_ENTRIES + 1, 3), small: [1, 2] },
+      JSON.parse('{"__proto__": {"x": 1}, "y": 2}'), // an own "__proto__" key stays a key
+      { big: JSON.parse(`{"__proto__": 1, ${Array.from({ length: PART_ENTRIES + 5 }, (_, i) => `"k${i}": ${i}`).join(',')}}`) },
+      Object.assign(Object.create(null), collection(PART_ENTRIES + 2, 4)),
+    ];
+    for (const state of states) expect(join(state)).toBe(JSON.stringify(state));
+  });
+
+  test('a large collection is written in many parts, none much larger than a group', () => {
+    const state = { items: collection(10 * PART_ENTRIES, 5) };
+    const parts = [...jsonParts(state, (_key, v) => v)];
+    expect(parts.length).toBeGreaterThanOrEqual(10);
+    const largest = Math.max(...parts.map((part) => part.length));
+    expect(largest).toBeLessThan(JSON.stringify(state).length / 5);
+  });
+
+  test('throws where JSON.stringify with the same replacer throws, also deep in a later group', () => {
+    const refuseMaps: Replacer = function (this: unknown, key, value) {
+      if ((this as Record<string, unknown>)[key] instanceof Map) throw new Error('a Map');
+      return value;
+    };
+    const items = collection(3 * PART_ENTRIES, 6);
+    (items['id-5000'] as Record<string, unknown>).extra = new Map();
+    expect(() => JSON.stringify({ items }, refuseMaps)).toThrow('a Map');
+    expect(() => join({ items }, refuseMaps)).toThrow('a Map');
+    const cyclic: Record<string, unknown> = collection(PART_ENTRIES + 1, 7);
+    (cyclic['id-1'] as Record<string, unknown>).back = cyclic;
+    expect(() => join({ cyclic })).toThrow(TypeError);
+  });
+
+  test('a checkpoint of a large state hashes as hashState and decodes to the same state; a Map deep in it is NOT_PLAIN_DATA with its path', async () => {
+    const state = { items: collection(5 * PART_ENTRIES, 8), meta: { name: 'ünïcode' } };
+    const encoded = await encodeState(state);
+    expect(encoded.hash).toBe(hashState(state));
+    expect(encoded.rawBytes).toBe(new TextEncoder().encode(JSON.stringify(state)).length);
+    expect((await decodeState(encoded.bytes, encoded.hash)).state).toEqual(state);
+
+    (state.items['id-8002'] as Record<string, unknown>).when = new Map();
+    expect(await codeOf(encodeState(state))).toBe('NOT_PLAIN_DATA');
+    const error = await encodeState(state).catch((e: unknown) => e);
+    expect((error as { details: { path: string } }).details.path).toBe('.items.id-8002.when');
+  });
+});
