@@ -1,57 +1,64 @@
 // A state's JSON in parts, so a checkpoint can serialise a large state a few
 // milliseconds at a time with commits in between, instead of in one
 // JSON.stringify of the whole (~100 ms for 10 MB). The parts joined are
-// exactly JSON.stringify(value, replacer): a large object or array (the
-// state, or a collection in it) is written a group of entries at a time,
-// each group by JSON.stringify of a container holding just those entries.
+// exactly JSON.stringify(value, replacer). The walk goes down the state's
+// first levels one entry at a time; below them, and for any object or array
+// with many entries, JSON.stringify writes a group of entries at a time (a
+// container holding just those entries), so no part is the whole of a large
+// collection, whether the state is flat ({ items: {100k} }) or a tree.
 
 /** A JSON.stringify replacer. */
 export type Replacer = (this: unknown, key: string, value: unknown) => unknown;
 
-/** Entries per part: ~100–300 KB of JSON for typical items, a few ms to write. */
+/** Entries per part of a large object or array: ~100–300 KB of JSON for typical items, a few ms to write. */
 export const PART_ENTRIES = 2000;
 
+/** Levels walked one entry at a time; below them a value is one JSON.stringify, unless it is large. */
+export const WALKED_LEVELS = 3;
+
 /**
- * The JSON of `value` as parts, in order. The state's own entries and, one
- * level down, those of a collection larger than PART_ENTRIES are grouped;
- * anything else is one JSON.stringify. Throws what JSON.stringify with
- * `replacer` throws, at the part where it meets the value.
+ * The JSON of `value` as parts, in order. Throws what JSON.stringify with
+ * `replacer` throws, at the part where it meets the value. The replacer must
+ * return plain objects and arrays as they are (as a checking one does): the
+ * walk writes those itself.
  */
 export function* jsonParts(value: unknown, replacer: Replacer): Generator<string> {
   yield* partsOf(value, entryKeys(value), replacer, 0);
 }
 
-/** jsonParts of `value`, whose entryKeys are `keys`. */
+/** jsonParts of `value`, whose entryKeys are `keys`, `depth` levels down. */
 function* partsOf(value: unknown, keys: string[] | undefined, replacer: Replacer, depth: number): Generator<string> {
-  if (!keys || (depth > 0 && keys.length <= PART_ENTRIES)) {
+  if (!keys || (keys.length <= PART_ENTRIES && depth >= WALKED_LEVELS)) {
     yield JSON.stringify(value, replacer);
     return;
   }
   const isArray = Array.isArray(value);
   const container = value as Record<string, unknown>;
   yield isArray ? '[' : '{';
-  let written = false;
-  let from = 0; // the group: keys[from, to)
-  const group = function* (to: number): Generator<string> {
-    if (to === from) return;
-    const part = isArray ? (value as unknown[]).slice(from, to) : pick(container, keys, from, to);
-    yield `${written ? ',' : ''}${JSON.stringify(part, replacer).slice(1, -1)}`;
-    written = true;
-    from = to;
-  };
-  for (let i = 0; i < keys.length; i++) {
-    const childKeys = depth === 0 ? entryKeys(container[keys[i]!]) : undefined;
-    if (childKeys && childKeys.length > PART_ENTRIES) {
-      yield* group(i);
-      yield `${written ? ',' : ''}${isArray ? '' : `${JSON.stringify(keys[i])}:`}`;
-      yield* partsOf(container[keys[i]!], childKeys, replacer, depth + 1);
+  if (keys.length > PART_ENTRIES) {
+    for (let from = 0; from < keys.length; from += PART_ENTRIES) {
+      const to = Math.min(from + PART_ENTRIES, keys.length);
+      const part = isArray ? (value as unknown[]).slice(from, to) : pick(container, keys, from, to);
+      yield `${from > 0 ? ',' : ''}${JSON.stringify(part, replacer).slice(1, -1)}`;
+    }
+  } else {
+    let written = false;
+    for (const key of keys) {
+      const child = container[key];
+      const head = `${written ? ',' : ''}${isArray ? '' : `${JSON.stringify(key)}:`}`;
+      const childKeys = entryKeys(child);
+      if (childKeys) {
+        yield head;
+        yield* partsOf(child, childKeys, replacer, depth + 1);
+      } else {
+        const json = JSON.stringify(child, replacer) as string | undefined;
+        // What JSON has no form of (undefined, a function): left out of an object, null in an array.
+        if (json === undefined && !isArray) continue;
+        yield `${head}${json ?? 'null'}`;
+      }
       written = true;
-      from = i + 1;
-    } else if (i + 1 - from === PART_ENTRIES) {
-      yield* group(i + 1);
     }
   }
-  yield* group(keys.length);
   yield isArray ? ']' : '}';
 }
 

@@ -59,6 +59,18 @@ export async function encodeState(state: unknown): Promise<EncodedState> {
   const pacer = new Pacer();
   const parts = jsonParts(state, plainOnly);
   let rawBytes = 0;
+  let pending: string[] = [];
+  let pendingLength = 0;
+  // Small parts are gathered into one text of ~64K characters: encoding, hashing and compressing go by the piece.
+  const flush = async (): Promise<void> => {
+    const text = pending.join('');
+    pending = [];
+    pendingLength = 0;
+    const bytes = utf8.encode(text);
+    if (!hash.asciiBytes(bytes)) hash.text(text); // the same hash, twice as fast on ASCII bytes
+    rawBytes += bytes.length;
+    await feed(sink, bytes, pacer);
+  };
   for (;;) {
     let next: IteratorResult<string>;
     try {
@@ -68,11 +80,11 @@ export async function encodeState(state: unknown): Promise<EncodedState> {
       throw notPlainData(state, error);
     }
     if (next.done) break;
-    const bytes = utf8.encode(next.value);
-    if (!hash.asciiBytes(bytes)) hash.text(next.value); // the same hash, twice as fast on ASCII bytes
-    rawBytes += bytes.length;
-    await feed(sink, bytes, pacer);
+    pending.push(next.value);
+    pendingLength += next.value.length;
+    if (pendingLength >= 65_536) await flush();
   }
+  await flush();
   return { bytes: await sink.close(), rawBytes, hash: hash.digest() };
 }
 

@@ -17,6 +17,12 @@ function collection(n: number, seed: number): Record<string, unknown> {
   return items;
 }
 
+/** A tree `levels` deep with `fanout` branches at each level and a few items at each leaf. */
+function tree(levels: number, fanout: number): unknown {
+  if (levels === 0) return collection(3, fanout);
+  return Object.fromEntries(Array.from({ length: fanout }, (_, i) => [`b${i}`, tree(levels - 1, fanout)]));
+}
+
 describe('a state written in parts', () => {
   test('joins to exactly JSON.stringify, for small and large states of every shape', () => {
     const big = collection(3 * PART_ENTRIES + 17, 1);
@@ -29,16 +35,20 @@ describe('a state written in parts', () => {
       JSON.parse('{"__proto__": {"x": 1}, "y": 2}'), // an own "__proto__" key stays a key
       { big: JSON.parse(`{"__proto__": 1, ${Array.from({ length: PART_ENTRIES + 5 }, (_, i) => `"k${i}": ${i}`).join(',')}}`) },
       Object.assign(Object.create(null), collection(PART_ENTRIES + 2, 4)),
+      tree(4, 6), // a tree walked level by level, as the bench's 16×16×16 items
+      { a: undefined, b: () => 1, c: [undefined, () => 1, Symbol('s')], d: { e: { f: { g: { h: 1 } } } }, [Symbol('k')]: 1 },
+      { dates: [new Date(0)], nested: { deep: { deeper: { deepest: [1, { x: 'y' }] } } } },
     ];
     for (const state of states) expect(join(state)).toBe(JSON.stringify(state));
   });
 
-  test('a large collection is written in many parts, none much larger than a group', () => {
-    const state = { items: collection(10 * PART_ENTRIES, 5) };
-    const parts = [...jsonParts(state, (_key, v) => v)];
-    expect(parts.length).toBeGreaterThanOrEqual(10);
-    const largest = Math.max(...parts.map((part) => part.length));
-    expect(largest).toBeLessThan(JSON.stringify(state).length / 5);
+  test('a large state is written in many parts, none much larger than a group, flat or a tree', () => {
+    for (const state of [{ items: collection(10 * PART_ENTRIES, 5) }, { items: tree(4, 8) }]) {
+      const parts = [...jsonParts(state, (_key, v) => v)];
+      expect(parts.length).toBeGreaterThanOrEqual(10);
+      const largest = Math.max(...parts.map((part) => part.length));
+      expect(largest).toBeLessThan(JSON.stringify(state).length / 5);
+    }
   });
 
   test('throws where JSON.stringify with the same replacer throws, also deep in a later group', () => {
