@@ -20,7 +20,8 @@ describe('checkpoints and compaction', () => {
     const store = await open(todoStore({ checkpoint: { everyEvents: 10, cooldownMs: 0 } }), idb);
     for (let i = 0; i < 25; i++) await store.commit({ type: 'incremented', by: 1 });
     await store.whenSaved();
-    await new Promise((r) => setTimeout(r, 20));
+    // Checkpoints run after the commits that trigger them, their gzip on Node's thread pool.
+    await expect.poll(async () => (await store.stats()).snapshots.length).toBe(2);
     const snapshots = (await store.stats()).snapshots;
     expect(snapshots.map((s) => s.kind)).toEqual(['periodic', 'periodic']);
     // The first at 10; the second once 10 more events are in and the first has landed (one runs at a time).
@@ -40,8 +41,7 @@ describe('checkpoints and compaction', () => {
     expect((await store.stats()).snapshots).toEqual([]);
     now += 1_000;
     await store.commit({ type: 'incremented', by: 1 });
-    await new Promise((r) => setTimeout(r, 20));
-    expect((await store.stats()).snapshots.map((s) => s.seq)).toEqual([3]);
+    await expect.poll(async () => (await store.stats()).snapshots.map((s) => s.seq)).toEqual([3]);
   });
 
   test('retention and compaction keep the journal and snapshots bounded over 10k commits', async () => {

@@ -48,6 +48,8 @@ describe('remote backup (in-memory remote)', () => {
     const store = await open(todoStore({ checkpoint: { everyEvents: 4, cooldownMs: 0 } }), freshIndexedDB(), { remote });
     for (let i = 0; i < 30; i++) await store.commit({ type: 'incremented', by: 1 });
     await store.whenUploaded();
+    // A snapshot goes up after the segment that ends at its seq, so it may follow whenUploaded.
+    await expect.poll(() => [...remote.objects.keys()].some((key) => key.startsWith('snap/'))).toBe(true);
     const layout = await checkBucket(remote, 'todos');
     expect(layout.through).toBe(30);
     expect(layout.snapshots.length).toBeGreaterThan(0);
@@ -98,8 +100,7 @@ describe('remote backup (in-memory remote)', () => {
     // First session: every upload "succeeds" on the server but the answer never comes; then the worker dies.
     const first = await open(todoStore(), idb, { remote: memoryRemote({ ...fast, objects, faults: (call) => (call.op === 'create' ? 'lose-answer' : call.op === 'get' ? 'drop' : undefined) }) });
     for (let i = 0; i < 3; i++) await first.commit({ type: 'incremented', by: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(objects.size).toBeGreaterThan(0);
+    await expect.poll(() => objects.size).toBeGreaterThan(0);
     expect(first.remote.uploadedSeq).toBe(0);
     await first.close();
 
