@@ -43,7 +43,7 @@ describe('sync against Ceph RGW', () => {
           return remote.create(key, bytes, signal);
         },
       };
-      const [first, second] = await Promise.all([syncOnce(atBarrier, def, a.log, 'a'), syncOnce(atBarrier, def, b.log, 'b')]);
+      const [first, second] = await Promise.all([syncOnce(atBarrier, def, a.log, { device: a.id, batch: 'a' }), syncOnce(atBarrier, def, b.log, { device: b.id, batch: 'b' })]);
       expect([first.done, second.done].filter(Boolean), `round ${round}`).toHaveLength(1);
       const loser = first.done ? b : a;
       loser.log = (first.done ? second : first).device;

@@ -7,7 +7,8 @@ import { rebuildState, type LoadedState } from '../load.js';
 import { RemoteFault } from './remote.js';
 import { toRemoteError } from './remote-error.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
-import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey } from './objects.js';
+import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey, type Heads } from './objects.js';
+import { advanceHeads } from './shared-snapshot.js';
 import type { Remote } from './remote.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
@@ -19,6 +20,8 @@ export interface Download {
   snapshotJson: string | undefined;
   records: JournalRecord[];
   report: HydrationReport;
+  /** Sync mode: the Heads at the download's end; undefined when the bucket does not say (backup mode). */
+  heads: Heads | undefined;
 }
 
 /**
@@ -37,6 +40,21 @@ export async function download(
   /** Stop at this seq (a point in the past); the newest when absent. */
   atSeq = Infinity,
 ): Promise<Download | undefined> {
+  for (let listing = 1; ; listing++) {
+    try {
+      return await downloadListed(remote, def, now, signal, atSeq, listing === LISTINGS);
+    } catch (error) {
+      if (!(error instanceof Vanished)) throw error;
+    }
+  }
+}
+
+/** Listings a download tries when segments vanish (compacted) between the listing and their GET. */
+const LISTINGS = 3;
+
+class Vanished extends Error {}
+
+async function downloadListed(remote: Remote, def: AnyDefinition, now: () => number, signal: AbortSignal | undefined, atSeq: number, last: boolean): Promise<Download | undefined> {
   const started = now();
   const damaged: HydrationReport['damaged'] = [];
   const valid = (keys: string[]) => keys.filter((key) => !Number.isNaN(seqOfKey(key)) && seqOfKey(key) <= atSeq);
@@ -49,7 +67,8 @@ export async function download(
     const base = key === undefined ? 0 : seqOfKey(key);
     const after = segmentKeys.filter((k) => seqOfKey(k) > base);
     const [snapshotObject, ...segmentObjects] = await inParallel([key, ...after], DOWNLOADS_AT_ONCE, (k) => (k === undefined ? undefined : remote.get(k, signal)));
-    let snapshot: { record: SnapshotRecord; json: string } | undefined;
+    if (!last && segmentObjects.some((object) => object === undefined)) throw new Vanished();
+    let snapshot: { record: SnapshotRecord; json: string; heads?: Heads } | undefined;
     if (key !== undefined) {
       if (!snapshotObject) continue; // deleted since the listing
       try {
@@ -66,7 +85,7 @@ export async function download(
         { details: { damaged } },
       );
     }
-    const { records, seq, bytes } = await chain(remote, def, base, after, segmentObjects, atSeq);
+    const { records, seq, bytes, heads } = await chain(remote, def, base, after, segmentObjects, atSeq, key === undefined ? {} : snapshot?.heads);
     // A damaged snapshot newer than where the log ends held commits nothing else has: never a shorter state.
     const lost = damaged.filter((d) => seqOfKey(d.key) > seq);
     if (lost.length > 0) {
@@ -80,7 +99,7 @@ export async function download(
     }
     const downloaded = (snapshotObject?.length ?? 0) + bytes;
     const report: HydrationReport = { snapshotSeq: base, seq, segments: after.length, bytes: downloaded, ms: now() - started, damaged };
-    return { snapshot: snapshot?.record, snapshotJson: snapshot?.json, records, report };
+    return { snapshot: snapshot?.record, snapshotJson: snapshot?.json, records, report, heads };
   }
   return undefined; // unreachable: the last candidate (seq 0) always returns or throws
 }
@@ -96,7 +115,8 @@ async function chain(
   keys: readonly string[],
   objects: ReadonlyArray<Uint8Array | undefined>,
   atSeq: number,
-): Promise<{ records: JournalRecord[]; seq: number; bytes: number }> {
+  heads: Heads | undefined,
+): Promise<{ records: JournalRecord[]; seq: number; bytes: number; heads: Heads | undefined }> {
   const records: JournalRecord[] = [];
   let seq = base;
   let bytes = 0;
@@ -116,7 +136,9 @@ async function chain(
       for (const record of segment.records) {
         if (record.seq > atSeq) break;
         // A point inside a record (a group commit): keep its commits up to that point.
-        records.push(record.last <= atSeq ? record : { ...record, last: atSeq, commits: record.commits.filter((c) => c.seq <= atSeq) });
+        const kept = record.last <= atSeq ? record : { ...record, last: atSeq, commits: record.commits.filter((c) => c.seq <= atSeq) };
+        records.push(kept);
+        heads = advanceHeads(heads, segment.header.device, kept.commits);
       }
       seq = Math.min(segment.header.last, atSeq);
     } catch (error) {
@@ -128,7 +150,7 @@ async function chain(
       );
     }
   }
-  return { records, seq, bytes };
+  return { records, seq, bytes, heads };
 }
 
 /** `fn` over `items`, at most `limit` at a time, results in order. */
@@ -155,10 +177,11 @@ const COMMITS_PER_RECORD = 10_000;
  * (the remote keeps its own boundaries; locally only snapshot seqs must be
  * record boundaries, and the snapshot comes before every record).
  */
-export async function writeDownload(db: Database, target: string, { snapshot, records, report }: Download): Promise<void> {
+export async function writeDownload(db: Database, target: string, { snapshot, records, report, heads }: Download): Promise<void> {
   const tx = db.transaction(['journal', 'snapshots', 'remote'], 'readwrite', { durability: 'strict' });
   const writes: Promise<unknown>[] = pack(records).map((record) => tx.objectStore('journal').add(record));
   if (snapshot) writes.push(tx.objectStore('snapshots').add(snapshot));
+  if (heads) writes.push(tx.objectStore('remote').put({ seq: report.seq, heads }, 'heads'));
   writes.push(tx.objectStore('remote').put({ target, through: report.seq, snapshotSeq: report.snapshotSeq }, 'upload'));
   await Promise.all([...writes, tx.done]);
 }
