@@ -32,7 +32,7 @@ describe('sync: compaction of the shared log (in-memory remote)', () => {
       expect(await sync(late, archive.remote)).toBe(true);
       expect(hashState(late.log.state), `seed ${seed}: a new device`).toBe(hashState(all[0]!.log.state));
     }
-    expect(compacted).toBeGreaterThan(20); // compaction did delete the start of the log
+    expect(compacted).toBeGreaterThan(10); // compaction did delete the start of the log
   }, 120_000);
 
   test('the fork hazard: a device behind a compacted snapshot never creates log/<its seq + 1> again; it starts from the snapshot and pushes after it', async () => {
