@@ -5,20 +5,9 @@ import { compact } from '../../worker/remote/compaction.js';
 import { CLOCK_SKEW_MS, LEASE_KEY, takeLease } from '../../worker/remote/lease.js';
 import { segmentKey, snapshotKey } from '../../worker/remote/objects.js';
 import type { Remote } from '../../worker/remote/remote.js';
-import { archived, checkInvariants, commit, newDevice, readArchivedLog, run, snapshotAndCompact, sync, type Device } from './sync-devices.js';
+import { archived, checkInvariants, commit, logCompactedBy, newDevice, readArchivedLog, run, sync } from './sync-devices.js';
 
 const options = (holder: string, now = Date.now) => ({ keepSnapshots: 1, leaseMs: 60_000, holder, now });
-
-/** Devices a and b push one commit each in turns, so the log has `n` segments; then b snapshots and compacts. */
-async function logCompactedBy(b: Device, a: Device, bucket: Remote, n: number, keepSnapshots = 1): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const device = i % 2 === 0 ? a : b;
-    commit(device, [{ type: 'incremented', by: 1 }], i);
-    expect(await sync(device, bucket)).toBe(true);
-  }
-  expect(await sync(b, bucket)).toBe(true);
-  expect(await snapshotAndCompact(b, bucket, keepSnapshots)).toBe(true);
-}
 
 describe('sync: compaction of the shared log (in-memory remote)', () => {
   test('invariants a–e hold with snapshots and compaction running among the commits, and a new device catches up from the newest snapshot, over 30 seeds', async () => {

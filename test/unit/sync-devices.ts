@@ -126,6 +126,17 @@ export async function readArchivedLog(archive: ArchivedBucket, store = 'shared')
   return commits;
 }
 
+/** Devices a and b push one commit each in turns, so the log has `n` segments; then b snapshots and compacts. */
+export async function logCompactedBy(b: Device, a: Device, bucket: Remote, n: number, keepSnapshots = 1): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const device = i % 2 === 0 ? a : b;
+    commit(device, [{ type: 'incremented', by: 1 }], i);
+    expect(await sync(device, bucket)).toBe(true);
+  }
+  expect(await sync(b, bucket)).toBe(true);
+  expect(await snapshotAndCompact(b, bucket, keepSnapshots)).toBe(true);
+}
+
 /** Uploads the device's shared state as a snapshot, then compacts; false on a network fault. */
 export async function snapshotAndCompact(device: Device, remote: Remote, keepSnapshots: number): Promise<boolean> {
   const { seq, state, heads } = device.log;
