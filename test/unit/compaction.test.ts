@@ -3,9 +3,10 @@ import { hashState } from 'tidemark';
 import { faultyRemote, memoryRemote } from 'tidemark/worker';
 import { compact } from '../../worker/remote/compaction.js';
 import { CLOCK_SKEW_MS, LEASE_KEY, takeLease } from '../../worker/remote/lease.js';
-import { segmentKey, snapshotKey } from '../../worker/remote/objects.js';
+import { download, rebuildDownload } from '../../worker/remote/hydrate.js';
+import { segmentKey, segmentObject, snapshotKey } from '../../worker/remote/objects.js';
 import type { Remote } from '../../worker/remote/remote.js';
-import { archived, checkInvariants, commit, logCompactedBy, newDevice, readArchivedLog, run, sync } from './sync-devices.js';
+import { archived, checkInvariants, commit, def, logCompactedBy, newDevice, readArchivedLog, run, sync } from './sync-devices.js';
 
 const options = (holder: string, now = Date.now) => ({ keepSnapshots: 1, leaseMs: 60_000, holder, now });
 
@@ -77,6 +78,32 @@ describe('sync: compaction of the shared log (in-memory remote)', () => {
     for (const other of [a, b]) expect(await sync(other, archive.remote)).toBe(true);
     checkInvariants([a, b, device], await readArchivedLog(archive), 'lost answer');
     expect((device.log.state as { count: number }).count).toBe(1004);
+  });
+
+  test('a new device hydrating while the log is compacted and an orphan re-creates a listed key starts from the snapshot, never from the orphan', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const bucket = memoryRemote({ objects });
+    const [a, b] = [newDevice('a'), newDevice('b')];
+    commit(a, [{ type: 'incremented', by: 1 }], 0);
+    expect(await sync(a, bucket)).toBe(true);
+    const late = { seq: 0, last: 1, version: 1, commits: [{ seq: 1, at: 0, events: [{ type: 'incremented', by: 1000 }], origin: 'late:1' }] };
+    let raced = false;
+    const racing: Remote = {
+      ...bucket,
+      list: async (prefix, listOptions, signal) => {
+        const keys = await bucket.list(prefix, listOptions, signal);
+        if (prefix === 'log/' && !raced) {
+          raced = true; // after the listing: compaction deletes log/1, and a PUT from long ago lands there
+          await logCompactedBy(b, a, bucket, 4);
+          expect(await bucket.create(segmentKey(1), await segmentObject('shared', [{ ...late, seq: 1 }]))).toBe(true);
+        }
+        return keys;
+      },
+    };
+    const downloaded = await download(racing, def, Date.now);
+    expect(downloaded!.report.snapshotSeq).toBe(5);
+    const loaded = rebuildDownload(def, downloaded!, 0, Date.now);
+    expect(hashState(loaded.state ?? JSON.parse(loaded.unparsed!))).toBe(hashState(b.log.state));
   });
 
   test('retention keeps the newest snapshots, and segments after the oldest kept one', async () => {

@@ -7,7 +7,7 @@ import { rebuildState, type LoadedState } from '../load.js';
 import { RemoteFault } from './remote.js';
 import { toRemoteError } from './remote-error.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
-import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey, type Heads } from './objects.js';
+import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey, snapshotKey, type Heads } from './objects.js';
 import { advanceHeads } from './shared-snapshot.js';
 import type { Remote } from './remote.js';
 
@@ -58,7 +58,8 @@ async function downloadListed(remote: Remote, def: AnyDefinition, now: () => num
   const started = now();
   const damaged: HydrationReport['damaged'] = [];
   const valid = (keys: string[]) => keys.filter((key) => !Number.isNaN(seqOfKey(key)) && seqOfKey(key) <= atSeq);
-  const [snapshotKeys, segmentKeys] = (await Promise.all([remote.list('snap/', {}, signal), remote.list('log/', {}, signal)])).map(valid) as [string[], string[]];
+  const [listedSnapshots, listedSegments] = await Promise.all([remote.list('snap/', {}, signal), remote.list('log/', {}, signal)]);
+  const [snapshotKeys, segmentKeys] = [valid(listedSnapshots), valid(listedSegments)];
   if (snapshotKeys.length === 0 && segmentKeys.length === 0) return undefined;
 
   // From the newest snapshot down (and last from seq 0): the snapshot and the
@@ -98,6 +99,13 @@ async function downloadListed(remote: Remote, def: AnyDefinition, now: () => num
       );
     }
     const downloaded = (snapshotObject?.length ?? 0) + bytes;
+    // A snapshot that appeared since the listing may mean compaction deleted keys of this chain, and a
+    // lagging device re-created one (an orphan, see shared-log.ts): list again.
+    const listed = new Set(listedSnapshots);
+    if ((await remote.list('snap/', { startAfter: snapshotKey(base) }, signal)).some((k) => !listed.has(k))) {
+      if (!last) throw new Vanished();
+      throw new RemoteFault('transient', `LIST ${remote.target}snap/: new snapshots kept appearing during the download`);
+    }
     const report: HydrationReport = { snapshotSeq: base, seq, segments: after.length, bytes: downloaded, ms: now() - started, damaged };
     return { snapshot: snapshot?.record, snapshotJson: snapshot?.json, records, report, heads };
   }

@@ -131,6 +131,7 @@ export class Syncer extends RemoteLoop {
           await this.host.catchUp();
           changed = true;
         }
+        if (result.snapshot) this.remoteSnapshotSeq = Math.max(this.remoteSnapshotSeq ?? 0, result.snapshot.seq);
         if (result.fault) throw result.fault;
         if (result.done) break;
       }
