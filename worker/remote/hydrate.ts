@@ -60,6 +60,7 @@ async function downloadListed(remote: Remote, def: AnyDefinition, now: () => num
   const valid = (keys: string[]) => keys.filter((key) => !Number.isNaN(seqOfKey(key)) && seqOfKey(key) <= atSeq);
   const [listedSnapshots, listedSegments] = await Promise.all([remote.list('snap/', {}, signal), remote.list('log/', {}, signal)]);
   const [snapshotKeys, segmentKeys] = [valid(listedSnapshots), valid(listedSegments)];
+  if (remote.mode === 'sync' && atSeq !== Infinity) assertProvable(remote, atSeq, listedSnapshots);
   if (snapshotKeys.length === 0 && segmentKeys.length === 0) return undefined;
 
   // From the newest snapshot down (and last from seq 0): the snapshot and the
@@ -110,6 +111,25 @@ async function downloadListed(remote: Remote, def: AnyDefinition, now: () => num
     return { snapshot: snapshot?.record, snapshotJson: snapshot?.json, records, report, heads };
   }
   return undefined; // unreachable: the last candidate (seq 0) always returns or throws
+}
+
+/**
+ * Sync mode: a past point the bucket can prove. Below the newest snapshot,
+ * compaction may have deleted segments and a lagging device re-created one
+ * (an orphan, see shared-log.ts) that no listing can tell apart; a snapshot
+ * itself is proof (a device uploads only a state it verified), and so are
+ * the segments after the newest one.
+ */
+function assertProvable(remote: Remote, atSeq: number, snapshotKeys: readonly string[]): void {
+  const seqs = snapshotKeys.map(seqOfKey).filter((seq) => !Number.isNaN(seq));
+  const newest = Math.max(0, ...seqs);
+  if (atSeq >= newest || seqs.includes(atSeq)) return;
+  throw new TidemarkError(
+    'HISTORY_OUT_OF_RANGE',
+    `In sync mode ${remote.target} proves the shared state at its snapshots (seq ${seqs.join(', ')}) and at every seq from ${newest} on, not at seq ${atSeq}: ` +
+      'the log before the newest snapshot may have been compacted. Pick one of those seqs, or rewind() on a device whose history reaches it.',
+    { details: { atSeq, snapshots: seqs, from: newest } },
+  );
 }
 
 /** Segments fetched at once during a hydration. */
