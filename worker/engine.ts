@@ -163,6 +163,7 @@ export class Engine {
       shared: () => this.shared!,
       pending: () => this.pending,
       catchUp: () => this.catchUpNow(),
+      ...(this.options.indexedDB && { device: this.options.indexedDB }),
       now: this.now,
       onStatus: (status) => this.emit({ type: 'remote', status }),
     });

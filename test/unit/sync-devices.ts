@@ -94,15 +94,19 @@ export interface ArchivedBucket {
   segments: Map<string, Uint8Array>;
   /** Creates that won a key compaction had deleted: orphans, which no device may ever apply. */
   orphans: string[];
+  /** Creates of a log key that another device had taken first (412 / 409): races for a position. */
+  racesLost: number;
 }
 
 export function archived(bucket: Remote): ArchivedBucket {
   const segments = new Map<string, Uint8Array>();
   const orphans: string[] = [];
+  const archive = { segments, orphans, racesLost: 0 };
   const remote: Remote = {
     ...bucket,
     create: async (key, bytes, signal) => {
       const won = await bucket.create(key, bytes, signal);
+      if (!won && key.startsWith('log/')) archive.racesLost++;
       if (won && key.startsWith('log/')) {
         if (segments.has(key)) orphans.push(key);
         else segments.set(key, bytes.slice());
@@ -110,7 +114,7 @@ export function archived(bucket: Remote): ArchivedBucket {
       return won;
     },
   };
-  return { remote, segments, orphans };
+  return Object.assign(archive, { remote });
 }
 
 /** The archived log, gapless from seq 1: the commits in log order. */

@@ -42,9 +42,19 @@ export async function takeLease(remote: Remote, holder: string, ms: number, now:
   return undefined;
 }
 
+/** Tries to give the lease back this many times: one left behind stops every compaction until its term is over. */
+const RELEASE_ATTEMPTS = 3;
+
 /** Gives the lease back if it is still this holder's (another may have broken it after the term). */
 export async function releaseLease(remote: Remote, holder: string, signal?: AbortSignal): Promise<void> {
-  if (readLease(await remote.get(LEASE_KEY, signal))?.holder === holder) await remote.delete(LEASE_KEY, signal);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (readLease(await remote.get(LEASE_KEY, signal))?.holder === holder) await remote.delete(LEASE_KEY, signal);
+      return;
+    } catch (error) {
+      if (attempt === RELEASE_ATTEMPTS) throw error;
+    }
+  }
 }
 
 function readLease(bytes: Uint8Array | undefined): LeaseBody | undefined {

@@ -31,6 +31,8 @@ export interface SyncerHost extends LoopHost {
   pending(): readonly OutboxEntry[];
   /** The journal or the outbox changed under the engine: read them again (and tell the pages). */
   catchUp(): Promise<void>;
+  /** What the device's tabs share (its IndexedDB factory): the upload lock's scope where there are no Web Locks. */
+  readonly device?: object;
 }
 
 /**
@@ -138,7 +140,7 @@ export class Syncer extends RemoteLoop {
       await this.shareSnapshot();
       // Poll sooner after activity, later when nothing happens.
       this.pollMs = changed ? MIN_POLL_MS : Math.min(MAX_POLL_MS, this.pollMs * 2);
-    });
+    }, this.host.device);
     this.finishedAsk = Math.max(this.finishedAsk, ask);
     this.state = { ...this.state, syncedAt: this.host.now() };
     this.schedule(this.pollMs);
