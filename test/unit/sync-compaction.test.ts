@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { hashState } from 'tidemark';
-import { faultyRemote, memoryRemote, type RemoteFaultInjection } from 'tidemark/worker';
+import { memoryRemote } from 'tidemark/worker';
 import { segmentKey } from '../../worker/remote/objects.js';
-import { checkStores, compactedInTheEnd, trackRejections } from './sync-stores.js';
-import { freshIndexedDB, open, random, todoStore } from './fixtures.js';
-import { archived, randomEvent, readArchivedLog } from './sync-devices.js';
+import { checkStores, compactedInTheEnd, runStores } from './sync-stores.js';
+import { freshIndexedDB, open, todoStore } from './fixtures.js';
+import { archived, readArchivedLog } from './sync-devices.js';
 
 const compacting = { uploadDelayMs: 0, maxBackoffMs: 20, mode: 'sync' as const, snapshotEveryCommits: 5, keepSnapshots: 1 };
 
@@ -42,40 +42,11 @@ describe('sync mode with compaction (real engines, in-memory bucket)', () => {
 
   test('invariants a–e with real engines while they snapshot and compact: offline spells, drops, lost answers and 503s', async () => {
     for (let seed = 1; seed <= 4; seed++) {
-      const rand = random(seed);
       const objects = new Map<string, Uint8Array>();
       const archive = archived(memoryRemote({ ...compacting, objects }));
-      const online = [true, true, true];
-      let faultRate = 0.2;
       let skew = 0;
-      const devices = await Promise.all(
-        online.map((_, d) =>
-          open(todoStore(), freshIndexedDB(), {
-            now: () => Date.now() + skew,
-            remote: faultyRemote(archive.remote, (): RemoteFaultInjection => {
-              if (!online[d]) return 'drop';
-              const roll = rand();
-              return roll < faultRate / 3 ? 'drop' : roll < (2 * faultRate) / 3 ? 'lose-answer' : roll < faultRate ? 'unavailable' : undefined;
-            }),
-          }),
-        ),
-      );
-      const acked: string[][] = [[], [], []];
-      const rejected = devices.map(trackRejections);
-      await Promise.all(
-        devices.map(async (store, d) => {
-          for (let n = 1; n <= 30; n++) {
-            if (rand() < 0.2) online[d] = !online[d];
-            const tag = `d${d}-${n}`;
-            if (await store.commit({ type: 'added', id: tag, text: 'x' }, randomEvent(rand)).then(() => true, () => false)) acked[d]!.push(tag);
-            if (rand() < 0.3 && online[d]) await Promise.race([store.whenUploaded().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 50))]);
-            if (rand() < 0.5) await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 5)));
-          }
-        }),
-      );
-      online.fill(true);
-      faultRate = 0;
-      for (let round = 0; round < 2; round++) for (const store of devices) await store.whenUploaded();
+      const run = { devices: 3, commits: 30, seed, faultRate: 0.2, toggleRate: 0.2, delayMs: 5, syncRate: 0.3, now: () => Date.now() + skew };
+      const { stores: devices, acked, rejected } = await runStores(archive.remote, run);
       const log = await readArchivedLog(archive, 'todos');
       const at = `seed ${seed}`;
       checkStores(devices, acked, rejected, log, at);

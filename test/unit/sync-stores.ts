@@ -5,7 +5,9 @@ import { hashState } from 'tidemark';
 import { applyEvents } from '../../src/apply-events.js';
 import type { Remote } from '../../worker/remote/remote.js';
 import { segmentKey } from '../../worker/remote/objects.js';
-import { def, type readLog } from './sync-devices.js';
+import { faultyRemote, type RemoteFaultInjection } from 'tidemark/worker';
+import { freshIndexedDB, open, random, todoStore } from './fixtures.js';
+import { def, randomEvent, type readLog } from './sync-devices.js';
 
 type Log = Awaited<ReturnType<typeof readLog>>;
 
@@ -57,3 +59,67 @@ export async function compactedInTheEnd(stores: readonly SyncingStore[], bucket:
   expect(first, `${at}: log/1 was compacted`).toBeUndefined();
   for (const store of stores) expect(hashState(store.getState()), at).toBe(hashState(stores[0]!.getState()));
 }
+
+/** How `runStores` drives its devices. */
+export interface StoresRun {
+  devices: number;
+  commits: number;
+  seed: number;
+  /** Drops, lost answers and 503s in equal parts, on this share of calls. */
+  faultRate: number;
+  /** Chance, before each commit, that the device goes offline (or back online). */
+  toggleRate: number;
+  /** Longest random wait after a commit. */
+  delayMs: number;
+  /** Chance, after a commit, to wait (up to 50 ms) for a sync. @default 0 */
+  syncRate?: number;
+  /** The devices' clock. @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * Real engines (a fresh fake-indexeddb each) syncing through `remote`: each
+ * commits `commits` times a tagged `added` event plus a random one that may
+ * stop applying once others' commits come first, going offline and meeting
+ * faults at random; then all come online, faults stop, and all sync twice.
+ */
+export async function runStores(remote: Remote, run: StoresRun) {
+  const rand = random(run.seed);
+  const online = Array.from({ length: run.devices }, () => true);
+  let faultRate = run.faultRate;
+  const faults = { drop: 0, 'lose-answer': 0, unavailable: 0 };
+  const stores = await Promise.all(
+    online.map((_, d) =>
+      open(todoStore(), freshIndexedDB(), {
+        ...(run.now && { now: run.now }),
+        remote: faultyRemote(remote, (): RemoteFaultInjection => {
+          if (!online[d]) return 'drop';
+          const roll = rand();
+          if (roll >= faultRate) return undefined;
+          const fault = roll < faultRate / 3 ? 'drop' : roll < (2 * faultRate) / 3 ? 'lose-answer' : 'unavailable';
+          faults[fault]++;
+          return fault;
+        }),
+      }),
+    ),
+  );
+  const acked: string[][] = stores.map(() => []);
+  const rejected = stores.map(trackRejections);
+  await Promise.all(
+    stores.map(async (store, d) => {
+      for (let n = 1; n <= run.commits; n++) {
+        if (rand() < run.toggleRate) online[d] = !online[d];
+        const tag = `d${d}-${n}`;
+        if (await store.commit({ type: 'added', id: tag, text: 'x' }, randomEvent(rand)).then(() => true, () => false)) acked[d]!.push(tag);
+        if (rand() < (run.syncRate ?? 0) && online[d]) await Promise.race([store.whenUploaded().catch(() => {}), sleep(50)]);
+        if (rand() < 0.5) await sleep(Math.floor(rand() * run.delayMs));
+      }
+    }),
+  );
+  online.fill(true);
+  faultRate = 0;
+  for (let round = 0; round < 2; round++) for (const store of stores) await store.whenUploaded();
+  return { stores, acked, rejected, faults };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
