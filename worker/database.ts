@@ -1,20 +1,30 @@
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import type { RejectedCommit } from '../src/types.js';
 import { STORAGE_FORMAT, type JournalRecord, type OutboxEntry, type SnapshotRecord, type UploadCursor } from './records.js';
+import type { Heads } from './remote/objects.js';
 import { toTidemarkError } from './storage-errors.js';
 import { TidemarkError } from '../src/errors.js';
 
 export interface TidemarkSchema extends DBSchema {
   journal: { key: number; value: JournalRecord };
   snapshots: { key: number; value: SnapshotRecord };
-  /** Durable cursors of the remote uploader, by name ('upload'). */
-  /** The remote's records: the upload cursor under 'upload', sync mode's rejections under 'rejected'. */
-  remote: { key: string; value: UploadCursor | { rejected: RejectedCommit[] } };
+  /**
+   * The remote's records: the upload cursor under 'upload'; sync mode's
+   * rejections under 'rejected', the Heads at the journal's end under
+   * 'heads', this device's id in the shared log under 'device'.
+   */
+  remote: { key: string; value: UploadCursor | { rejected: RejectedCommit[] } | KeptHeads | { id: string } };
   /** Sync mode: this device's commits not in the shared log yet, in order. */
   outbox: { key: number; value: OutboxEntry };
 }
 
 export type Database = IDBPDatabase<TidemarkSchema>;
+
+/** Sync mode: the Heads after the shared log through `seq` (see objects.ts). */
+export interface KeptHeads {
+  seq: number;
+  heads: Heads;
+}
 
 /**
  * Opens (creating if needed) the database of one store in the given

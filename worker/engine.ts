@@ -125,7 +125,7 @@ export class Engine {
    * state; the confirmed state (what pages see) is the device's: `shared`
    * with the outbox on top, its seq the shared seq plus the outbox's length.
    */
-  private readonly syncer: Syncer | undefined;
+  private syncer: Syncer | undefined;
   private shared: Shared | undefined;
   /** Sync mode: the outbox as the engine last read it, plus its own commits since. */
   private pending: OutboxEntry[] = [];
@@ -147,18 +147,23 @@ export class Engine {
     }
     if (options.remote?.mode === 'sync') {
       this.shared = { state: loaded.unparsed === undefined ? loaded.state : JSON.parse(loaded.unparsed), seq: loaded.seq };
-      this.syncer = new remoteParts!.Syncer(options.remote, {
-        db,
-        def,
-        shared: () => this.shared!,
-        pending: () => this.pending,
-        catchUp: () => this.catchUpNow(),
-        now,
-        onStatus: (status) => this.emit({ type: 'remote', status }),
-      });
+      this.syncer = this.newSyncer(options.remote);
     } else {
       this.uploader = this.newUploader();
     }
+  }
+
+  private newSyncer(remote: Remote): Syncer {
+    return new this.remoteParts!.Syncer(remote, {
+      db: this.db,
+      def: this.def,
+      shared: () => this.shared!,
+      pending: () => this.pending,
+      catchUp: () => this.catchUpNow(),
+      ...(this.options.indexedDB && { device: this.options.indexedDB }),
+      now: this.now,
+      onStatus: (status) => this.emit({ type: 'remote', status }),
+    });
   }
 
   private newUploader(): Uploader | undefined {
@@ -665,22 +670,19 @@ export class Engine {
    */
   restoreFromRemote(options: RestoreOptions = {}): Promise<RestoreResult> {
     const remote = this.options.remote;
-    if (this.syncer) {
-      return Promise.reject(
-        new TidemarkError('REMOTE_UNSUPPORTED', 'restoreFromRemote is not available in sync mode yet: every device already follows the shared log. Use rewind() for a past point.'),
-      );
-    }
-    if (!remote || !this.uploader) return Promise.reject(this.noRemote());
+    const loop = this.syncer ?? this.uploader;
+    if (!remote || !loop) return Promise.reject(this.noRemote());
     if (this.closedBecause || this.closing) return Promise.reject(this.closedError());
     if (options.atSeq !== undefined) return this.remoteParts!.restoreAtSeq({ ...this.historyHost(), remote, now: this.now }, options.atSeq);
-    const uploader = this.uploader;
     const run = (async () => {
       await this.writing;
+      // In sync mode what the bucket lacks is the outbox: the device seq is the shared seq plus its length.
+      const uploadedSeq = this.shared ? this.shared.seq : loop.status.uploadedSeq;
       const restored = await this.remoteParts!.restoreFromRemote(
         { db: this.db, def: this.def, remote, indexedDB: this.options.indexedDB ?? globalThis.indexedDB, now: this.now },
-        { seq: this.seq, uploadedSeq: uploader.status.uploadedSeq },
+        { seq: this.seq, uploadedSeq },
         options,
-        () => uploader.stop(this.closedError()),
+        () => loop.stop(this.closedError()),
         () => this.closeForVersionChange(),
       );
       this.db = restored.db;
@@ -688,9 +690,17 @@ export class Engine {
       this.report = restored.loaded.report;
       this.eventsTotal = this.eventsAtSnapshot = 0;
       this.lastSnapshotAt = restored.loaded.snapshotAt ?? this.now();
+      if (this.shared) {
+        this.shared = { state: this.state, seq: this.seq };
+        this.pending = [];
+      }
       this.emit({ type: 'reset', seq: this.seq, state: this.state });
       this.uploader = this.newUploader();
       await this.uploader?.start();
+      if (this.shared) {
+        this.syncer = this.newSyncer(remote);
+        await this.syncer.start();
+      }
       this.tabs?.announce(this.seq);
       return restored.result;
     })();

@@ -6,7 +6,9 @@ import { probeConditionalWrites } from '../../worker/remote/capability-probe.js'
 import { applyEvents } from '../../src/apply-events.js';
 import type { Remote } from '../../worker/remote/remote.js';
 import { syncOnce } from '../../worker/remote/shared-log.js';
-import { checkInvariants, commit, def, newDevice, readLog, run, sync } from '../unit/sync-devices.js';
+import { hashState } from 'tidemark';
+import { segmentKey } from '../../worker/remote/objects.js';
+import { archived, checkInvariants, commit, def, logCompactedBy, newDevice, readArchivedLog, readLog, run, sync } from '../unit/sync-devices.js';
 import { createBucket } from './s3-server.js';
 
 async function bucketRemote(prefix: string) {
@@ -43,7 +45,7 @@ describe('sync against Ceph RGW', () => {
           return remote.create(key, bytes, signal);
         },
       };
-      const [first, second] = await Promise.all([syncOnce(atBarrier, def, a.log, 'a'), syncOnce(atBarrier, def, b.log, 'b')]);
+      const [first, second] = await Promise.all([syncOnce(atBarrier, def, a.log, { device: a.id, batch: 'a' }), syncOnce(atBarrier, def, b.log, { device: b.id, batch: 'b' })]);
       expect([first.done, second.done].filter(Boolean), `round ${round}`).toHaveLength(1);
       const loser = first.done ? b : a;
       loser.log = (first.done ? second : first).device;
@@ -60,5 +62,40 @@ describe('sync against Ceph RGW', () => {
       checkInvariants(all, log, `seed ${seed}`);
       expect(log.length).toBeGreaterThan(60);
     }
+  }, 120_000);
+});
+
+describe('sync with compaction against Ceph RGW', () => {
+  test('the fork hazard, raced on a real server: compaction deletes the key between a device’s pull and its create; the orphan it wins is never applied', async () => {
+    const archive = archived(await bucketRemote('fork'));
+    const [a, b, racer] = [newDevice('a'), newDevice('b'), newDevice('racer')];
+    commit(a, [{ type: 'incremented', by: 1 }], 0);
+    for (const device of [a, b, racer]) expect(await sync(device, archive.remote)).toBe(true);
+    let raced = false;
+    const racing: Remote = {
+      ...archive.remote,
+      create: async (key, bytes, signal) => {
+        if (!raced && key === segmentKey(2)) {
+          raced = true;
+          await logCompactedBy(b, a, archive.remote, 4);
+        }
+        return archive.remote.create(key, bytes, signal);
+      },
+    };
+    commit(racer, [{ type: 'incremented', by: 100 }], 1);
+    expect(await sync(racer, racing)).toBe(true);
+    expect(archive.orphans).toEqual([segmentKey(2)]);
+    for (const device of [a, b]) expect(await sync(device, archive.remote)).toBe(true);
+    checkInvariants([a, b, racer], await readArchivedLog(archive), 'raced on RGW');
+    expect((racer.log.state as { count: number }).count).toBe(105);
+  });
+
+  test('invariants a–e: 3 devices × 40 commits while they snapshot and compact, with faults; a new device catches up from the newest snapshot', async () => {
+    const { all, log, archive } = await run(await bucketRemote('compacting'), 7, 3, 40, 0.15, { keepSnapshots: 1, rate: 0.05 });
+    checkInvariants(all, log, 'compacting on RGW');
+    expect(await archive.remote.get(segmentKey(1))).toBeUndefined();
+    const late = newDevice('late');
+    expect(await sync(late, archive.remote)).toBe(true);
+    expect(hashState(late.log.state)).toBe(hashState(all[0]!.log.state));
   }, 120_000);
 });

@@ -6,8 +6,10 @@ import { hashState, TidemarkError, type EventsOf } from 'tidemark';
 import { applyEvents } from '../../src/apply-events.js';
 import { faultyRemote, type RemoteFaultInjection } from 'tidemark/worker';
 import { RemoteFault, type Remote } from '../../worker/remote/remote.js';
-import { readSegmentObject, seqOfKey } from '../../worker/remote/objects.js';
+import { readSegmentObject, segmentKey, seqOfKey } from '../../worker/remote/objects.js';
 import { syncOnce, type DeviceLog } from '../../worker/remote/shared-log.js';
+import { uploadSharedSnapshot } from '../../worker/remote/shared-snapshot.js';
+import { compact } from '../../worker/remote/compaction.js';
 import { random, todoStore } from './fixtures.js';
 
 export const def = todoStore({ name: 'shared' }) as unknown as Parameters<typeof syncOnce>[1];
@@ -25,7 +27,7 @@ export interface Device {
 }
 
 export function newDevice(id: string): Device {
-  return { id, log: { seq: 0, state: def.initial(), pending: [] }, acked: [], rejected: new Set(), n: 0, conflicts: 0 };
+  return { id, log: { seq: 0, state: def.initial(), pending: [], heads: {} }, acked: [], rejected: new Set(), n: 0, conflicts: 0 };
 }
 
 /** The device's own state: the shared log's, with its pending commits on top. */
@@ -51,7 +53,7 @@ export async function sync(device: Device, remote: Remote, attempts = 50): Promi
   for (let i = 0; i < attempts; i++) {
     let result;
     try {
-      result = await syncOnce(remote, def, device.log, `${device.id}/${i}/${Math.random().toString(36).slice(2, 6)}`);
+      result = await syncOnce(remote, def, device.log, { device: device.id, batch: `${device.id}/${i}/${Math.random().toString(36).slice(2, 6)}` });
     } catch (error) {
       if (error instanceof RemoteFault && error.kind === 'transient') return false;
       throw error;
@@ -85,6 +87,74 @@ export async function readLog(bucket: Remote, store = 'shared') {
   return commits;
 }
 
+/** A bucket that remembers every segment's first creation, so the log can be read back after compaction deleted it. */
+export interface ArchivedBucket {
+  remote: Remote;
+  /** Each log key's first object: the shared log as devices sequenced it. */
+  segments: Map<string, Uint8Array>;
+  /** Creates that won a key compaction had deleted: orphans, which no device may ever apply. */
+  orphans: string[];
+  /** Creates of a log key that another device had taken first (412 / 409): races for a position. */
+  racesLost: number;
+}
+
+export function archived(bucket: Remote): ArchivedBucket {
+  const segments = new Map<string, Uint8Array>();
+  const orphans: string[] = [];
+  const archive = { segments, orphans, racesLost: 0 };
+  const remote: Remote = {
+    ...bucket,
+    create: async (key, bytes, signal) => {
+      const won = await bucket.create(key, bytes, signal);
+      if (!won && key.startsWith('log/')) archive.racesLost++;
+      if (won && key.startsWith('log/')) {
+        if (segments.has(key)) orphans.push(key);
+        else segments.set(key, bytes.slice());
+      }
+      return won;
+    },
+  };
+  return Object.assign(archive, { remote });
+}
+
+/** The archived log, gapless from seq 1: the commits in log order. */
+export async function readArchivedLog(archive: ArchivedBucket, store = 'shared') {
+  const commits = [];
+  let seq = 0;
+  for (const [key, bytes] of [...archive.segments].sort(([x], [y]) => (x < y ? -1 : 1))) {
+    expect(key, 'the archived log is gapless').toBe(segmentKey(seq + 1));
+    const { header, records } = await readSegmentObject(bytes, key, store);
+    for (const record of records) commits.push(...record.commits);
+    seq = header.last;
+  }
+  return commits;
+}
+
+/** Devices a and b push one commit each in turns, so the log has `n` segments; then b snapshots and compacts. */
+export async function logCompactedBy(b: Device, a: Device, bucket: Remote, n: number, keepSnapshots = 1): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const device = i % 2 === 0 ? a : b;
+    commit(device, [{ type: 'incremented', by: 1 }], i);
+    expect(await sync(device, bucket)).toBe(true);
+  }
+  expect(await sync(b, bucket)).toBe(true);
+  expect(await snapshotAndCompact(b, bucket, keepSnapshots)).toBe(true);
+}
+
+/** Uploads the device's shared state as a snapshot, then compacts; false on a network fault. */
+export async function snapshotAndCompact(device: Device, remote: Remote, keepSnapshots: number): Promise<boolean> {
+  const { seq, state, heads } = device.log;
+  if (seq === 0 || !heads) return true;
+  try {
+    await uploadSharedSnapshot(remote, def, { seq, state, heads }, seq);
+    await compact(remote, { keepSnapshots, leaseMs: 60_000, holder: device.id, now: Date.now });
+    return true;
+  } catch (error) {
+    if (error instanceof RemoteFault && error.kind === 'transient') return false;
+    throw error;
+  }
+}
+
 export function randomEvent(rand: () => number): Event {
   const id = `t${Math.floor(rand() * 6)}`;
   const roll = rand();
@@ -99,12 +169,21 @@ export function randomEvent(rand: () => number): Event {
  * offline and meeting drops, lost answers and 503s at `faultRate`; then all
  * sync until quiescent. Returns the devices and the log read back.
  */
-export async function run(bucket: Remote, seed: number, devices: number, commitsEach: number, faultRate: number) {
+export async function run(
+  bucket: Remote,
+  seed: number,
+  devices: number,
+  commitsEach: number,
+  faultRate: number,
+  /** Snapshots and compaction running among the commits: a device snapshots and compacts at this rate per step. */
+  compaction?: { keepSnapshots: number; rate: number },
+) {
   const rand = random(seed);
+  const archive = archived(bucket);
   const all = Array.from({ length: devices }, (_, i) => newDevice(`d${i}`));
   const online = new Map(all.map((d) => [d.id, true]));
   const remoteOf = (device: Device) =>
-    faultyRemote(bucket, (): RemoteFaultInjection => {
+    faultyRemote(archive.remote, (): RemoteFaultInjection => {
       if (!online.get(device.id)) return 'drop';
       const roll = rand();
       if (roll >= faultRate) return undefined;
@@ -116,6 +195,7 @@ export async function run(bucket: Remote, seed: number, devices: number, commits
       for (let made = 0; made < commitsEach; ) {
         const roll = rand();
         if (roll < 0.05) online.set(device.id, !online.get(device.id));
+        else if (compaction && roll < 0.05 + compaction.rate) await snapshotAndCompact(device, remote, compaction.keepSnapshots);
         else if (roll < 0.3) await sync(device, remote);
         else if (commit(device, Array.from({ length: 1 + Math.floor(rand() * 2) }, () => randomEvent(rand)), made)) made++;
         if (rand() < 0.5) await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 3)));
@@ -124,8 +204,8 @@ export async function run(bucket: Remote, seed: number, devices: number, commits
   );
   // Everyone back online, no faults: sync until nobody has anything left and nothing new arrives.
   for (const device of all) online.set(device.id, true);
-  for (let round = 0; round < 3; round++) for (const device of all) expect(await sync(device, bucket)).toBe(true);
-  return { all, log: await readLog(bucket) };
+  for (let round = 0; round < 3; round++) for (const device of all) expect(await sync(device, archive.remote)).toBe(true);
+  return { all, log: await readArchivedLog(archive), archive };
 }
 
 

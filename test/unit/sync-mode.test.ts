@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { connectStore, hashState } from 'tidemark';
-import { memoryRemote, serveStore, type RemoteFaultInjection } from 'tidemark/worker';
-import { applyEvents } from '../../src/apply-events.js';
-import { freshIndexedDB, open, random, todoStore } from './fixtures.js';
-import { def, randomEvent, readLog } from './sync-devices.js';
+import { memoryRemote, serveStore } from 'tidemark/worker';
+import { checkStores, runStores } from './sync-stores.js';
+import { freshIndexedDB, open, todoStore } from './fixtures.js';
+import { readLog } from './sync-devices.js';
 
 const fast = { uploadDelayMs: 0, maxBackoffMs: 20, mode: 'sync' as const };
 
@@ -113,59 +113,12 @@ describe('sync mode: rejections and tabs', () => {
 describe('sync mode under faults (in-memory bucket, several seeds)', () => {
   test('invariants a–e with real engines: 3 devices commit while going offline and meeting drops, lost answers and 503s', async () => {
     for (let seed = 1; seed <= 6; seed++) {
-      const rand = random(seed);
       const objects = new Map<string, Uint8Array>();
-      const online = [true, true, true];
-      let faultRate = 0.2;
-      const devices = await Promise.all(
-        online.map((_, d) =>
-          open(todoStore(), freshIndexedDB(), {
-            remote: memoryRemote({
-              ...fast,
-              objects,
-              faults: (): RemoteFaultInjection => {
-                if (!online[d]) return 'drop';
-                const roll = rand();
-                return roll < faultRate / 3 ? 'drop' : roll < (2 * faultRate) / 3 ? 'lose-answer' : roll < faultRate ? 'unavailable' : undefined;
-              },
-            }),
-          }),
-        ),
-      );
-      const acked: string[][] = [[], [], []];
-      await Promise.all(
-        devices.map(async (store, d) => {
-          for (let n = 1; n <= 25; n++) {
-            if (rand() < 0.25) online[d] = !online[d];
-            const tag = `d${d}-${n}`;
-            // A tag to find the commit by, and an event that may stop applying once others' commits come first.
-            const other = randomEvent(rand);
-            const done = await store.commit({ type: 'added', id: tag, text: 'x' }, other).then(() => true, () => false);
-            if (done) acked[d]!.push(tag);
-            if (rand() < 0.5) await new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 5)));
-          }
-        }),
-      );
-      online.fill(true);
-      faultRate = 0;
-      for (let round = 0; round < 2; round++) for (const store of devices) await store.whenUploaded();
+      const run = { devices: 3, commits: 25, seed, faultRate: 0.2, toggleRate: 0.25, delayMs: 5 };
+      const { stores: devices, acked, rejected } = await runStores(memoryRemote({ ...fast, objects }), run);
       const log = await readLog(memoryRemote({ objects }), 'todos');
       const at = `seed ${seed}`;
-      // (a) converged, on the log replayed from the start
-      const replayed = log.reduce((state, c) => applyEvents(def, state, c.events), def.initial());
-      for (const store of devices) expect(hashState(store.getState()), at).toBe(hashState(replayed));
-      const tagOf = (events: readonly unknown[]) => (events[0] as { id: string }).id;
-      const tagsInLog = log.map((c) => tagOf(c.events));
-      // (c) none twice, (d) gapless (readLog checks)
-      expect(new Set(tagsInLog).size, at).toBe(tagsInLog.length);
-      devices.forEach((store, d) => {
-        const rejected = new Set((store.remote.rejected ?? []).map((r) => tagOf(r.events)));
-        // (b) every acknowledged commit is in the log or reported rejected, not both
-        for (const tag of acked[d]!) expect(tagsInLog.includes(tag) !== rejected.has(tag), `${at}: ${tag}`).toBe(true);
-        // (e) own order kept
-        const mine = tagsInLog.filter((t) => t.startsWith(`d${d}-`)).map((t) => Number(t.split('-')[1]));
-        expect(mine.join(' '), `${at}, d${d}`).toBe([...mine].sort((x, y) => x - y).join(' '));
-      });
+      checkStores(devices, acked, rejected, log, at);
       await Promise.all(devices.map((store) => store.close()));
     }
   }, 120_000);

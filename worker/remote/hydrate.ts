@@ -7,7 +7,8 @@ import { rebuildState, type LoadedState } from '../load.js';
 import { RemoteFault } from './remote.js';
 import { toRemoteError } from './remote-error.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
-import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey } from './objects.js';
+import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey, snapshotKey, type Heads } from './objects.js';
+import { advanceHeads } from './shared-snapshot.js';
 import type { Remote } from './remote.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
@@ -19,6 +20,8 @@ export interface Download {
   snapshotJson: string | undefined;
   records: JournalRecord[];
   report: HydrationReport;
+  /** Sync mode: the Heads at the download's end; undefined when the bucket does not say (backup mode). */
+  heads: Heads | undefined;
 }
 
 /**
@@ -37,10 +40,27 @@ export async function download(
   /** Stop at this seq (a point in the past); the newest when absent. */
   atSeq = Infinity,
 ): Promise<Download | undefined> {
+  for (let listing = 1; ; listing++) {
+    try {
+      return await downloadListed(remote, def, now, signal, atSeq, listing === LISTINGS);
+    } catch (error) {
+      if (!(error instanceof Vanished)) throw error;
+    }
+  }
+}
+
+/** Listings a download tries when segments vanish (compacted) between the listing and their GET. */
+const LISTINGS = 3;
+
+class Vanished extends Error {}
+
+async function downloadListed(remote: Remote, def: AnyDefinition, now: () => number, signal: AbortSignal | undefined, atSeq: number, last: boolean): Promise<Download | undefined> {
   const started = now();
   const damaged: HydrationReport['damaged'] = [];
   const valid = (keys: string[]) => keys.filter((key) => !Number.isNaN(seqOfKey(key)) && seqOfKey(key) <= atSeq);
-  const [snapshotKeys, segmentKeys] = (await Promise.all([remote.list('snap/', {}, signal), remote.list('log/', {}, signal)])).map(valid) as [string[], string[]];
+  const [listedSnapshots, listedSegments] = await Promise.all([remote.list('snap/', {}, signal), remote.list('log/', {}, signal)]);
+  const [snapshotKeys, segmentKeys] = [valid(listedSnapshots), valid(listedSegments)];
+  if (remote.mode === 'sync' && atSeq !== Infinity) assertProvable(remote, atSeq, listedSnapshots);
   if (snapshotKeys.length === 0 && segmentKeys.length === 0) return undefined;
 
   // From the newest snapshot down (and last from seq 0): the snapshot and the
@@ -49,7 +69,8 @@ export async function download(
     const base = key === undefined ? 0 : seqOfKey(key);
     const after = segmentKeys.filter((k) => seqOfKey(k) > base);
     const [snapshotObject, ...segmentObjects] = await inParallel([key, ...after], DOWNLOADS_AT_ONCE, (k) => (k === undefined ? undefined : remote.get(k, signal)));
-    let snapshot: { record: SnapshotRecord; json: string } | undefined;
+    if (!last && segmentObjects.some((object) => object === undefined)) throw new Vanished();
+    let snapshot: { record: SnapshotRecord; json: string; heads?: Heads } | undefined;
     if (key !== undefined) {
       if (!snapshotObject) continue; // deleted since the listing
       try {
@@ -66,7 +87,7 @@ export async function download(
         { details: { damaged } },
       );
     }
-    const { records, seq, bytes } = await chain(remote, def, base, after, segmentObjects, atSeq);
+    const { records, seq, bytes, heads } = await chain(remote, def, base, after, segmentObjects, atSeq, key === undefined ? {} : snapshot?.heads);
     // A damaged snapshot newer than where the log ends held commits nothing else has: never a shorter state.
     const lost = damaged.filter((d) => seqOfKey(d.key) > seq);
     if (lost.length > 0) {
@@ -79,10 +100,36 @@ export async function download(
       );
     }
     const downloaded = (snapshotObject?.length ?? 0) + bytes;
+    // A snapshot that appeared since the listing may mean compaction deleted keys of this chain, and a
+    // lagging device re-created one (an orphan, see shared-log.ts): list again.
+    const listed = new Set(listedSnapshots);
+    if ((await remote.list('snap/', { startAfter: snapshotKey(base) }, signal)).some((k) => !listed.has(k))) {
+      if (!last) throw new Vanished();
+      throw new RemoteFault('transient', `LIST ${remote.target}snap/: new snapshots kept appearing during the download`);
+    }
     const report: HydrationReport = { snapshotSeq: base, seq, segments: after.length, bytes: downloaded, ms: now() - started, damaged };
-    return { snapshot: snapshot?.record, snapshotJson: snapshot?.json, records, report };
+    return { snapshot: snapshot?.record, snapshotJson: snapshot?.json, records, report, heads };
   }
   return undefined; // unreachable: the last candidate (seq 0) always returns or throws
+}
+
+/**
+ * Sync mode: a past point the bucket can prove. Below the newest snapshot,
+ * compaction may have deleted segments and a lagging device re-created one
+ * (an orphan, see shared-log.ts) that no listing can tell apart; a snapshot
+ * itself is proof (a device uploads only a state it verified), and so are
+ * the segments after the newest one.
+ */
+function assertProvable(remote: Remote, atSeq: number, snapshotKeys: readonly string[]): void {
+  const seqs = snapshotKeys.map(seqOfKey).filter((seq) => !Number.isNaN(seq));
+  const newest = Math.max(0, ...seqs);
+  if (atSeq >= newest || seqs.includes(atSeq)) return;
+  throw new TidemarkError(
+    'HISTORY_OUT_OF_RANGE',
+    `In sync mode ${remote.target} proves the shared state at its snapshots (seq ${seqs.join(', ')}) and at every seq from ${newest} on, not at seq ${atSeq}: ` +
+      'the log before the newest snapshot may have been compacted. Pick one of those seqs, or rewind() on a device whose history reaches it.',
+    { details: { atSeq, snapshots: seqs, from: newest } },
+  );
 }
 
 /** Segments fetched at once during a hydration. */
@@ -96,7 +143,8 @@ async function chain(
   keys: readonly string[],
   objects: ReadonlyArray<Uint8Array | undefined>,
   atSeq: number,
-): Promise<{ records: JournalRecord[]; seq: number; bytes: number }> {
+  heads: Heads | undefined,
+): Promise<{ records: JournalRecord[]; seq: number; bytes: number; heads: Heads | undefined }> {
   const records: JournalRecord[] = [];
   let seq = base;
   let bytes = 0;
@@ -116,7 +164,9 @@ async function chain(
       for (const record of segment.records) {
         if (record.seq > atSeq) break;
         // A point inside a record (a group commit): keep its commits up to that point.
-        records.push(record.last <= atSeq ? record : { ...record, last: atSeq, commits: record.commits.filter((c) => c.seq <= atSeq) });
+        const kept = record.last <= atSeq ? record : { ...record, last: atSeq, commits: record.commits.filter((c) => c.seq <= atSeq) };
+        records.push(kept);
+        heads = advanceHeads(heads, segment.header.device, kept.commits);
       }
       seq = Math.min(segment.header.last, atSeq);
     } catch (error) {
@@ -128,7 +178,7 @@ async function chain(
       );
     }
   }
-  return { records, seq, bytes };
+  return { records, seq, bytes, heads };
 }
 
 /** `fn` over `items`, at most `limit` at a time, results in order. */
@@ -155,10 +205,11 @@ const COMMITS_PER_RECORD = 10_000;
  * (the remote keeps its own boundaries; locally only snapshot seqs must be
  * record boundaries, and the snapshot comes before every record).
  */
-export async function writeDownload(db: Database, target: string, { snapshot, records, report }: Download): Promise<void> {
+export async function writeDownload(db: Database, target: string, { snapshot, records, report, heads }: Download): Promise<void> {
   const tx = db.transaction(['journal', 'snapshots', 'remote'], 'readwrite', { durability: 'strict' });
   const writes: Promise<unknown>[] = pack(records).map((record) => tx.objectStore('journal').add(record));
   if (snapshot) writes.push(tx.objectStore('snapshots').add(snapshot));
+  if (heads) writes.push(tx.objectStore('remote').put({ seq: report.seq, heads }, 'heads'));
   writes.push(tx.objectStore('remote').put({ target, through: report.seq, snapshotSeq: report.snapshotSeq }, 'upload'));
   await Promise.all([...writes, tx.done]);
 }

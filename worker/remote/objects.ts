@@ -24,7 +24,18 @@ export interface SnapshotHeader {
   version: number;
   hash: string;
   rawBytes: number;
+  /** Sync mode: for each device, the last of its commits in the state (see Heads). */
+  heads?: Heads;
 }
+
+/**
+ * Sync mode: for each device (its `device` id in segment headers), the
+ * origin of its last commit in the shared log through some seq. A device's
+ * commits enter the log in its outbox order, so a device that finds its id
+ * here knows which of its pending commits a snapshot holds, even when the
+ * segments that carried them were compacted away.
+ */
+export type Heads = Record<string, string>;
 
 export interface SegmentHeader {
   type: 'segment';
@@ -38,6 +49,8 @@ export interface SegmentHeader {
   rawBytes: number;
   /** Sync mode: the id of the push that wrote it, so a device whose answer was lost knows its own segment. */
   batch?: string;
+  /** Sync mode: the device that pushed it (the key of its entry in Heads). */
+  device?: string;
 }
 
 const pad = (seq: number) => String(seq).padStart(20, '0');
@@ -51,13 +64,13 @@ export function seqOfKey(key: string): number {
 }
 
 /** A local snapshot as a remote object: same bytes, same hash. */
-export function snapshotObject(store: string, record: SnapshotRecord): Uint8Array {
+export function snapshotObject(store: string, record: SnapshotRecord, heads?: Heads): Uint8Array {
   const { seq, at, kind, version, hash, rawBytes } = record;
-  return frame({ type: 'snapshot', format: REMOTE_FORMAT, store, seq, at, kind, version, hash, rawBytes }, record.bytes);
+  return frame({ type: 'snapshot', format: REMOTE_FORMAT, store, seq, at, kind, version, hash, rawBytes, ...(heads && { heads }) }, record.bytes);
 }
 
 /** Whole journal records as one segment object. */
-export async function segmentObject(store: string, records: readonly JournalRecord[], json?: string, batch?: string): Promise<Uint8Array> {
+export async function segmentObject(store: string, records: readonly JournalRecord[], json?: string, batch?: string, device?: string): Promise<Uint8Array> {
   const encoded = await encodeJson(json ?? JSON.stringify(records));
   const header: SegmentHeader = {
     type: 'segment',
@@ -69,6 +82,7 @@ export async function segmentObject(store: string, records: readonly JournalReco
     hash: encoded.hash,
     rawBytes: encoded.rawBytes,
     ...(batch !== undefined && { batch }),
+    ...(device !== undefined && { device }),
   };
   return frame(header, encoded.bytes);
 }
@@ -77,14 +91,14 @@ export async function segmentObject(store: string, records: readonly JournalReco
  * Reads and verifies a `snap/` object.
  * @throws Error saying what is wrong: not a tidemark object, another store, a header that does not match its key, bad gzip, wrong hash
  */
-export async function readSnapshotObject(bytes: Uint8Array, key: string, store: string): Promise<{ record: SnapshotRecord; json: string }> {
+export async function readSnapshotObject(bytes: Uint8Array, key: string, store: string): Promise<{ record: SnapshotRecord; json: string; heads?: Heads }> {
   const { header, payload } = unframe(bytes);
   if (header.type !== 'snapshot' || header.store !== store || snapshotKey(header.seq) !== key) {
     throw new Error(`it is not snapshot ${key} of store "${store}"`);
   }
   const json = await verifySnapshotJson(payload, header.hash);
-  const { seq, at, kind, version, hash, rawBytes } = header;
-  return { record: { seq, at, kind, version, codec: 'json+gzip', bytes: payload, rawBytes, hash }, json };
+  const { seq, at, kind, version, hash, rawBytes, heads } = header;
+  return { record: { seq, at, kind, version, codec: 'json+gzip', bytes: payload, rawBytes, hash }, json, ...(heads && { heads }) };
 }
 
 /**

@@ -57,19 +57,22 @@ export async function writeOutbox(
   durability: 'strict' | 'relaxed',
   at: number,
 ): Promise<DeviceOutcome> {
-  const tx = db.transaction(['journal', 'outbox'], batch.length > 0 ? 'readwrite' : 'readonly', { durability }) as IDBPTransaction<
+  const tx = db.transaction(['journal', 'outbox', 'snapshots'], batch.length > 0 ? 'readwrite' : 'readonly', { durability }) as IDBPTransaction<
     TidemarkSchema,
-    ['journal', 'outbox'],
+    ['journal', 'outbox', 'snapshots'],
     'readwrite'
   >;
   let shared = base;
   const sharedCommits: CommitRecord[] = [];
   let pending: OutboxEntry[];
   try {
-    const [records, entries] = await Promise.all([
+    const [records, entries, newestSnapshot] = await Promise.all([
       tx.objectStore('journal').getAll(IDBKeyRange.lowerBound(base.seq + 1)),
       tx.objectStore('outbox').getAll(),
+      tx.objectStore('snapshots').openKeyCursor(null, 'prev'),
     ]);
+    // The syncer started over from a newer snapshot (the bucket was compacted past this seq).
+    if (records.length === 0 && newestSnapshot && newestSnapshot.key > base.seq) throw new FellBehind(base.seq, newestSnapshot.key);
     let { state, seq } = base;
     for (const record of records) {
       if (record.seq !== seq + 1) throw new FellBehind(seq, record.seq);
@@ -155,14 +158,22 @@ export const REJECTIONS_KEPT = 100;
 
 /**
  * Writes what a sync did, in one transaction: the shared commits it added
- * (appended to the journal, which only the syncer writes in sync mode), the
- * outbox entries now in the log or rejected (deleted), and the rejections.
+ * (appended to the journal, which only the syncer writes in sync mode; after
+ * the snapshot it started over from, if any, which replaces the journal),
+ * the outbox entries now in the log or rejected (deleted), the rejections,
+ * and the Heads.
  */
 export async function writeSyncResult(db: Database, version: number, result: SyncResult): Promise<RejectedCommit[]> {
-  const tx = db.transaction(['journal', 'outbox', 'remote'], 'readwrite', { durability: 'strict' });
-  const done = new Set([...result.confirmed.map((c) => c.origin), ...result.rejected.map((r) => r.commit.origin)]);
+  const tx = db.transaction(['journal', 'snapshots', 'outbox', 'remote'], 'readwrite', { durability: 'strict' });
+  const done = new Set([...result.confirmed, ...result.rejected.map((r) => r.commit.origin)]);
   const journal = tx.objectStore('journal');
   const writes: Promise<unknown>[] = [];
+  if (result.snapshot) {
+    // The bucket no longer has the log between this device's seq and the snapshot: the journal restarts there.
+    writes.push(journal.clear(), tx.objectStore('snapshots').put(result.snapshot.record));
+  }
+  const { heads, seq } = result.device;
+  if (heads) writes.push(tx.objectStore('remote').put({ seq, heads }, 'heads'));
   for (const record of toRecords(result.applied, version)) writes.push(journal.add(record));
   let cursor = await tx.objectStore('outbox').openCursor();
   while (cursor) {

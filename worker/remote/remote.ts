@@ -98,6 +98,20 @@ export interface RemotePolicy {
    * @default 60000
    */
   maxBackoffMs?: number;
+  /**
+   * Sync mode: shared snapshots kept in the bucket; the older ones, and the
+   * log segments up to the oldest kept, are deleted by compaction (one
+   * device at a time, under a lease) after a device uploads a snapshot.
+   * `Infinity` keeps everything.
+   * @default 2
+   */
+  keepSnapshots?: number;
+  /**
+   * Sync mode: the compaction lease's term; a compaction pass stops when it
+   * is over, and another device may break the lease 30 s after it.
+   * @default 60000
+   */
+  compactionLeaseMs?: number;
 }
 
 /** RemotePolicy with every default filled in. */
@@ -109,6 +123,8 @@ export const DEFAULT_REMOTE_POLICY: ResolvedRemotePolicy = {
   snapshotEveryCommits: 10_000,
   snapshotCooldownMs: 60_000,
   maxBackoffMs: 60_000,
+  keepSnapshots: 2,
+  compactionLeaseMs: 60_000,
 };
 
 /** Normalises a key prefix: no leading slash, one trailing slash unless empty. */

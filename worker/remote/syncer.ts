@@ -1,14 +1,15 @@
 import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import type { RejectedCommit } from '../../src/types.js';
-import type { Database } from '../database.js';
-import { TidemarkError } from '../../src/errors.js';
+import type { Database, KeptHeads } from '../database.js';
 import { probeConditionalWrites } from './capability-probe.js';
-import { readHeader, seqOfKey, snapshotKey, snapshotObject } from './objects.js';
+import { compact } from './compaction.js';
+import { seqOfKey, type Heads } from './objects.js';
 import type { OutboxEntry } from '../records.js';
 import { eventsOf, writeSyncResult, type Shared } from './outbox.js';
 import type { Remote } from './remote.js';
 import { RemoteLoop, type LoopHost } from './remote-loop.js';
 import { syncOnce } from './shared-log.js';
+import { uploadSharedSnapshot } from './shared-snapshot.js';
 import { withUploadLock } from './upload-lock.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
@@ -30,6 +31,8 @@ export interface SyncerHost extends LoopHost {
   pending(): readonly OutboxEntry[];
   /** The journal or the outbox changed under the engine: read them again (and tell the pages). */
   catchUp(): Promise<void>;
+  /** What the device's tabs share (its IndexedDB factory): the upload lock's scope where there are no Web Locks. */
+  readonly device?: object;
 }
 
 /**
@@ -49,6 +52,8 @@ export class Syncer extends RemoteLoop {
   private batches = 0;
   /** Seq of the newest snapshot in the bucket (read once, then kept up to date); undefined until read. */
   private remoteSnapshotSeq: number | undefined;
+  /** This device's id in the shared log (segment headers, Heads), kept in the database. */
+  private device = '';
   /** `whenSynced` calls so far, and the last one a finished round started after. */
   private asks = 0;
   private finishedAsk = 0;
@@ -62,6 +67,10 @@ export class Syncer extends RemoteLoop {
 
   /** Reads the rejections kept from earlier sessions (the page must still see them), then syncs. */
   async start(): Promise<void> {
+    const db = this.host.db;
+    const id = (await db.get('remote', 'device')) as { id: string } | undefined;
+    this.device = id?.id ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    if (!id) await db.put('remote', { id: this.device }, 'device');
     const kept = (await this.host.db.get('remote', 'rejected')) as { rejected: RejectedCommit[] } | undefined;
     if (kept?.rejected.length) {
       this.rejected = kept.rejected;
@@ -115,53 +124,53 @@ export class Syncer extends RemoteLoop {
         const shared = this.host.shared();
         const pending = this.host.pending().map((entry) => ({ origin: entry.origin, at: entry.at, events: eventsOf(this.host.def, entry) }));
         const batch = `${this.host.def.name}/${Date.now().toString(36)}-${++this.batches}-${Math.random().toString(36).slice(2, 8)}`;
-        const result = await syncOnce(this.remote, this.host.def, { seq: shared.seq, state: shared.state, pending }, batch, this.abort.signal);
-        if (result.applied.length > 0 || result.rejected.length > 0) {
+        const heads = await this.headsAt(shared.seq);
+        const start = { seq: shared.seq, state: shared.state, pending, heads };
+        const result = await syncOnce(this.remote, this.host.def, start, { device: this.device, batch }, this.abort.signal);
+        if (result.applied.length > 0 || result.rejected.length > 0 || result.snapshot || result.confirmed.length > 0) {
           this.rejected = await writeSyncResult(this.host.db, this.host.def.version, result);
           if (result.rejected.length > 0) this.state = { ...this.state, rejected: this.rejected };
           await this.host.catchUp();
           changed = true;
         }
+        if (result.snapshot) this.remoteSnapshotSeq = Math.max(this.remoteSnapshotSeq ?? 0, result.snapshot.seq);
         if (result.fault) throw result.fault;
         if (result.done) break;
       }
       await this.shareSnapshot();
       // Poll sooner after activity, later when nothing happens.
       this.pollMs = changed ? MIN_POLL_MS : Math.min(MAX_POLL_MS, this.pollMs * 2);
-    });
+    }, this.host.device);
     this.finishedAsk = Math.max(this.finishedAsk, ask);
     this.state = { ...this.state, syncedAt: this.host.now() };
     this.schedule(this.pollMs);
   }
 
+  /** The Heads at the journal's end, `seq`; undefined when this database does not know them. */
+  private async headsAt(seq: number): Promise<Heads | undefined> {
+    const kept = (await this.host.db.get('remote', 'heads')) as KeptHeads | undefined;
+    if (kept?.seq === seq) return kept.heads;
+    return seq === 0 ? {} : undefined;
+  }
+
   /**
-   * Uploads the newest local snapshot once `snapshotEveryCommits` commits
-   * were synced since the bucket's newest, so a new device replays a bounded
-   * log. In sync mode snapshots hold the shared state, and their seq ends a
-   * segment (whole segments are pulled, a push ends one), as hydration
-   * needs. Every device computes the same state at a seq, so two devices
-   * uploading one snapshot write the same hash: the second finds it there.
+   * Uploads the shared state once `snapshotEveryCommits` commits were synced
+   * since the bucket's newest snapshot, so a new device replays a bounded
+   * log; then compacts (see compaction.ts). Its seq ends a segment (whole
+   * segments are pulled, a push ends one), as hydration needs.
    */
   private async shareSnapshot(): Promise<void> {
     const { signal } = this.abort;
     this.remoteSnapshotSeq ??= Math.max(0, ...(await this.remote.list('snap/', {}, signal)).map(seqOfKey).filter((seq) => !Number.isNaN(seq)));
-    const keys = await this.host.db.getAllKeys('snapshots');
-    const newest = keys[keys.length - 1];
-    if (newest === undefined || newest - this.remoteSnapshotSeq < this.policy.snapshotEveryCommits) return;
-    const record = await this.host.db.get('snapshots', newest);
-    if (!record) return;
-    const key = snapshotKey(newest);
-    if (!(await this.remote.create(key, snapshotObject(this.host.def.name, record), signal))) {
-      const there = await this.remote.get(key, signal);
-      if (there && readHeader(there)?.hash !== record.hash) {
-        throw new TidemarkError(
-          'REMOTE_CONFLICT',
-          `The shared log's snapshot ${this.remote.target}${key} holds another state than this device computed for seq ${newest}: ` +
-            'a reducer is not deterministic (or the devices run different versions of it). Run store.verify() to find it.',
-          { details: { key } },
-        );
-      }
+    const { seq, state } = this.host.shared();
+    if (seq - this.remoteSnapshotSeq < this.policy.snapshotEveryCommits) return;
+    const heads = await this.headsAt(seq);
+    if (!heads) return; // a database from before Heads were kept: another device uploads
+    const created = await uploadSharedSnapshot(this.remote, this.host.def, { seq, state, heads }, this.host.now(), signal);
+    this.remoteSnapshotSeq = seq;
+    const { keepSnapshots, compactionLeaseMs } = this.policy;
+    if (created && Number.isFinite(keepSnapshots)) {
+      await compact(this.remote, { keepSnapshots, leaseMs: compactionLeaseMs, holder: this.device, now: () => this.host.now() }, signal);
     }
-    this.remoteSnapshotSeq = newest;
   }
 }
