@@ -152,8 +152,18 @@ export interface WipeOutcome {
   /** The error code connectStore rejected with (DATA_LOST when the wipe was caught), or undefined if it connected. */
   code: string | undefined;
   details: unknown;
-  /** Commits in the store after the relaunch (0 after a wipe). */
+  /** Commits in the store after the relaunch (0 after a wipe, unless a local copy rebuilt it). */
   commits: number;
+  /** The commits (numbers) in the store after the relaunch. */
+  list: number[];
+  /** Commits acknowledged before the kill. */
+  acked: number;
+  /** loadReport.dataLoss and loadReport.source, when connectStore resolved. */
+  dataLoss: unknown;
+  source: string | undefined;
+  /** The files of the store's OPFS copy (name → bytes) just before the kill and at relaunch, before the store opened. */
+  copyBeforeKill: Record<string, number>;
+  copyAfterRelaunch: Record<string, number>;
   corruptionLogLines: number;
 }
 
@@ -165,15 +175,23 @@ export interface WipeOutcome {
  * say so (DATA_LOST), never open as new. With `consumeSignalFirst`, the page
  * opens another database of the origin before the store opens, which takes
  * the browser's one-time dataLoss signal: only the OPFS mark is left to tell.
+ * With `localCopy`, the store keeps a copy in OPFS (opfsRemote): 5 commits
+ * are copied for sure, 3 more are acknowledged just before the kill.
  */
-export async function provokeWipe(options: { consumeSignalFirst?: boolean } = {}): Promise<WipeOutcome> {
+export async function provokeWipe(options: { consumeSignalFirst?: boolean; localCopy?: boolean } = {}): Promise<WipeOutcome> {
   const executable = findChromium();
   if (!executable) throw new Error(MISSING_BROWSER_HELP);
   const profile = await mkdtemp(path.join(tmpdir(), 'tidemark-wipe-'));
   const server = await startServer();
   const url = `${originOf(server)}/test/browser/pages/engine.html`;
-  const config: EngineStoreConfig = { name: `wipe-${Math.random().toString(36).slice(2, 8)}`, version: CURRENT_VERSION };
+  const config: EngineStoreConfig = {
+    name: `wipe-${Math.random().toString(36).slice(2, 8)}`,
+    version: CURRENT_VERSION,
+    ...(options.localCopy && { localCopy: true }),
+  };
   let corruptionLogLines = 0;
+  let acked = 0;
+  let copyBeforeKill: Record<string, number> = {};
   const onLogLine = (line: string): void => {
     if (/corrupt/i.test(line)) corruptionLogLines++;
   };
@@ -183,7 +201,14 @@ export async function provokeWipe(options: { consumeSignalFirst?: boolean } = {}
       const page = await openPage(first.browser, url, () => {});
       ok(await tm(page, 'connect', config), 'connect');
       for (let n = 1; n <= 5; n++) ok(await tm(page, 'commit', [{ type: 'appended', n }]), `commit ${n}`);
+      acked = 5;
       for (let i = 0; i < 100 && !(await tm(page, 'hasDataMarker', config.name)); i++) await sleep(50);
+      if (options.localCopy) {
+        ok(await tm(page, 'whenUploaded'), 'the local copy of commits 1-5');
+        for (let n = 6; n <= 8; n++) ok(await tm(page, 'commit', [{ type: 'appended', n }]), `commit ${n}`);
+        acked = 8;
+        copyBeforeKill = await tm(page, 'localCopyFiles', config.name);
+      }
       await tm(page, 'holdTwoWriters', config.name);
       await sleep(300);
     } finally {
@@ -192,6 +217,7 @@ export async function provokeWipe(options: { consumeSignalFirst?: boolean } = {}
     const second = await launch(executable, profile, onLogLine);
     try {
       const page = await openPage(second.browser, url, () => {});
+      const copyAfterRelaunch = await tm(page, 'localCopyFiles', config.name);
       if (options.consumeSignalFirst) {
         await page.evaluate(
           () =>
@@ -203,9 +229,16 @@ export async function provokeWipe(options: { consumeSignalFirst?: boolean } = {}
         );
       }
       const outcome = await tm(page, 'connect', config);
-      if (outcome.ok) return { code: undefined, details: undefined, commits: outcome.value.state.list.length, corruptionLogLines };
+      const base = { acked, copyBeforeKill, copyAfterRelaunch, corruptionLogLines };
+      if (outcome.ok) {
+        const { list } = outcome.value.state;
+        const { dataLoss, source } = outcome.value.loadReport;
+        return { ...base, code: undefined, details: undefined, commits: list.length, list, dataLoss, source };
+      }
       const empty = ok(await tm(page, 'connect', config, { onDataLoss: 'open-empty' }), 'connect with open-empty');
-      return { code: outcome.error.code, details: outcome.error.details, commits: empty.state.list.length, corruptionLogLines };
+      const { list } = empty.state;
+      base.corruptionLogLines = corruptionLogLines;
+      return { ...base, code: outcome.error.code, details: outcome.error.details, commits: list.length, list, dataLoss: empty.loadReport.dataLoss, source: empty.loadReport.source };
     } finally {
       await second.kill();
     }

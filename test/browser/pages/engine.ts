@@ -11,6 +11,7 @@ import {
   type CommitResult,
   type ConnectOptions,
   type LoadReport,
+  type RemoteStatus,
   type SnapshotInfo,
   type StoreStats,
 } from 'tidemark';
@@ -282,6 +283,16 @@ const api = {
     return outcome(() => current().stats());
   },
 
+  /** store.whenUploaded(): the remote (e.g. the OPFS copy) holds every commit made so far. */
+  whenUploaded(): Promise<Outcome<void>> {
+    return outcome(() => current().whenUploaded());
+  },
+
+  /** store.remote: where the remote (e.g. the OPFS copy) stands. */
+  remoteStatus(): RemoteStatus {
+    return current().remote;
+  },
+
   checkpoint(): Promise<Outcome<SnapshotInfo | null>> {
     return outcome(() => current().checkpoint());
   },
@@ -399,6 +410,21 @@ const api = {
   /** Deletes the store on purpose, with tidemark's deleteStore. */
   deleteStore(name: string): Promise<void> {
     return deleteStore(name);
+  },
+
+  /** The files of store `name`'s OPFS copy (opfsRemote), by name, with their sizes; empty when there is none. */
+  async localCopyFiles(name: string): Promise<Record<string, number>> {
+    const files: Record<string, number> = {};
+    try {
+      let dir = await navigator.storage.getDirectory();
+      for (const part of ['tidemark', 'copies', encodeURIComponent(name)]) dir = await dir.getDirectoryHandle(part);
+      for await (const [file, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+        if (handle.kind === 'file') files[decodeURIComponent(file)] = (await (handle as FileSystemFileHandle).getFile()).size;
+      }
+    } catch {
+      // no copy
+    }
+    return files;
   },
 
   /** True when tidemark's mark that store `name` holds data exists in the Origin Private File System. */
