@@ -34,6 +34,13 @@ export interface KillLoopOptions {
   killsPerStore?: number;
   /** Called with a line of progress per kill. */
   log?: (line: string) => void;
+  /** The store keeps a second copy in the Origin Private File System (opfsRemote), which rebuilds it after a wipe. */
+  localCopy?: boolean;
+  /**
+   * Every this many kills, provoke a wipe: two uncommitted readwrite transactions
+   * on the store's two object stores at the kill (see provokeWipe). Never when absent.
+   */
+  provokeWipeEvery?: number;
 }
 
 /** What a kill loop found. A run keeps its promises when lost, partial, duplicated, outOfOrder and undetectedWipes are 0. */
@@ -53,6 +60,12 @@ export interface KillLoopReport {
   wipesDetected: { browser: number; marker: number };
   /** Acknowledged commits gone with a detected wipe (the platform's loss, reported). */
   ackedLostToWipes: number;
+  /** Kills at which a wipe was provoked. */
+  wipesProvoked: number;
+  /** Detected wipes after which the store was rebuilt (from its local copy): `loadReport.dataLoss.recoveredThrough` set. */
+  wipesRecovered: number;
+  /** Acknowledged commits a recovered wipe brought back. */
+  ackedRecovered: number;
   /** Relaunches with an empty store, acknowledged commits and no loss reported: a silent wipe. */
   undetectedWipes: number;
   /** Chromium's own log lines about IndexedDB corruption, for the record. */
@@ -79,6 +92,9 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
     outOfOrder: 0,
     wipesDetected: { browser: 0, marker: 0 },
     ackedLostToWipes: 0,
+    wipesProvoked: 0,
+    wipesRecovered: 0,
+    ackedRecovered: 0,
     undetectedWipes: 0,
     corruptionLogLines: 0,
     findings: [],
@@ -96,7 +112,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
   try {
     for (let kill = 0; kill <= options.kills; kill++) {
       if (kill % killsPerStore === 0 && kill < options.kills) {
-        config = { name: `kill-${run}-${kill}`, version: CURRENT_VERSION, checkpointEvery: 40 };
+        config = { name: `kill-${run}-${kill}`, version: CURRENT_VERSION, checkpointEvery: 40, ...(options.localCopy && { localCopy: true }) };
         acked = new Set();
         next = 1;
       }
@@ -117,7 +133,12 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
         if (loss) {
           report.wipesDetected[loss.detectedBy]++;
           report.ackedLostToWipes += [...acked].filter((n) => !check.present.has(n)).length;
-          acked = new Set(); // the store starts over; what was lost is counted and reported
+          if (loss.recoveredThrough !== undefined) {
+            report.wipesRecovered++;
+            report.ackedRecovered += [...acked].filter((n) => check.present.has(n)).length;
+          } else {
+            acked = new Set(); // the store starts over; what was lost is counted and reported
+          }
         }
         // A missing commit is counted once: from here on the ledger is what the store holds.
         acked = new Set([...acked].filter((n) => check.present.has(n)));
@@ -127,13 +148,20 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
         const before = acked.size;
         await tm(page, 'commitUntilKilled', next);
         await sleep(minMs + Math.random() * (maxMs - minMs));
+        const provoke = options.provokeWipeEvery !== undefined && (kill + 1) % options.provokeWipeEvery === 0;
+        if (provoke) {
+          await tm(page, 'holdTwoWriters', config!.name);
+          await sleep(300);
+          report.wipesProvoked++;
+        }
         await chrome.kill();
         report.kills++;
         const newlyAcked = acked.size - before;
         report.acked += newlyAcked;
         log(
-          `kill ${kill + 1}/${options.kills}: ${newlyAcked} acked, store at ${Math.max(0, ...check.present)}` +
-            (loss ? `, WIPE detected by ${loss.detectedBy}: ${loss.message}` : ''),
+          `kill ${kill + 1}/${options.kills}${provoke ? ' (wipe provoked)' : ''}: ${newlyAcked} acked, store at ${Math.max(0, ...check.present)}` +
+            (loss ? `, WIPE detected by ${loss.detectedBy}: ${loss.message}` : '') +
+            (loss?.recoveredThrough !== undefined ? `, recovered through ${loss.recoveredThrough}` : ''),
         );
       } finally {
         await chrome.kill();
@@ -274,7 +302,12 @@ function checkState(connected: Connected, acked: ReadonlySet<number>, kill: numb
   if (outOfOrder) findings.push(`${at}: commits are out of the order they were made in`);
   const loss = connected.loadReport.dataLoss;
   const missing = [...acked].filter((n) => !present.has(n));
-  const lost = loss ? 0 : missing.length;
+  // A rebuilt store holds commits 1…recoveredThrough; only the acknowledged commits after it may be missing (reported lost).
+  const through = loss?.recoveredThrough;
+  if (through !== undefined && (list.length !== through || list[through - 1] !== through)) {
+    findings.push(`${at}: the store was rebuilt through seq ${through} but holds ${list.length} commits (last ${list[list.length - 1]})`);
+  }
+  const lost = !loss ? missing.length : through === undefined ? 0 : missing.filter((n) => n <= through).length;
   if (lost > 0) findings.push(`${at}: ${lost} acknowledged commits are missing (e.g. ${missing.slice(0, 5).join(', ')})`);
   const undetectedWipe = !loss && list.length === 0 && acked.size > 0;
   if (undetectedWipe) findings.push(`${at}: the store is empty, nothing was reported, and ${acked.size} commits had been acknowledged`);
