@@ -60,7 +60,7 @@ export interface KillLoopReport {
   wipesDetected: { browser: number; marker: number };
   /** Acknowledged commits gone with a detected wipe (the platform's loss, reported). */
   ackedLostToWipes: number;
-  /** Kills at which a wipe was provoked. */
+  /** Kills at which a wipe was provoked (both writers held their transactions). */
   wipesProvoked: number;
   /** Detected wipes after which the store was rebuilt (from its local copy): `loadReport.dataLoss.recoveredThrough` set. */
   wipesRecovered: number;
@@ -130,9 +130,10 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
         report.outOfOrder += check.outOfOrder ? 1 : 0;
         report.undetectedWipes += check.undetectedWipe ? 1 : 0;
         const loss = connected.loadReport.dataLoss;
+        const lostNow = loss ? [...acked].filter((n) => !check.present.has(n)).length : 0;
         if (loss) {
           report.wipesDetected[loss.detectedBy]++;
-          report.ackedLostToWipes += [...acked].filter((n) => !check.present.has(n)).length;
+          report.ackedLostToWipes += lostNow;
           if (loss.recoveredThrough !== undefined) {
             report.wipesRecovered++;
             report.ackedRecovered += [...acked].filter((n) => check.present.has(n)).length;
@@ -148,11 +149,13 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
         const before = acked.size;
         await tm(page, 'commitUntilKilled', next);
         await sleep(minMs + Math.random() * (maxMs - minMs));
-        const provoke = options.provokeWipeEvery !== undefined && (kill + 1) % options.provokeWipeEvery === 0;
+        // Not right before a new store starts: the new store's open would take the browser's one-time signal.
+        const provoke = options.provokeWipeEvery !== undefined && (kill + 1) % options.provokeWipeEvery === 0 && (kill + 1) % killsPerStore !== 0;
         if (provoke) {
-          await tm(page, 'holdTwoWriters', config!.name);
+          // A checkpoint queued on both stores can stop the two writers from ever both writing: then kill anyway.
+          const held = tm(page, 'holdTwoWriters', config!.name).then(() => true, () => false);
+          if (await Promise.race([held, sleep(3_000).then(() => false)])) report.wipesProvoked++;
           await sleep(300);
-          report.wipesProvoked++;
         }
         await chrome.kill();
         report.kills++;
@@ -161,7 +164,8 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
         log(
           `kill ${kill + 1}/${options.kills}${provoke ? ' (wipe provoked)' : ''}: ${newlyAcked} acked, store at ${Math.max(0, ...check.present)}` +
             (loss ? `, WIPE detected by ${loss.detectedBy}: ${loss.message}` : '') +
-            (loss?.recoveredThrough !== undefined ? `, recovered through ${loss.recoveredThrough}` : ''),
+            (loss?.recoveredThrough !== undefined ? `, recovered through ${loss.recoveredThrough}` : '') +
+            (loss ? `, ${lostNow} acknowledged commits lost with it` : ''),
         );
       } finally {
         await chrome.kill();

@@ -270,6 +270,25 @@ const api = {
     })();
   },
 
+  /**
+   * Times numbered commits from…from+count-1 on the page: one at a time, each
+   * awaited (latency), then `count` more sent in one task (throughput).
+   */
+  async timeCommits(from: number, count: number): Promise<{ latenciesMs: number[]; burstMs: number }> {
+    const s = current();
+    const latenciesMs: number[] = [];
+    for (let n = from; n < from + count; n++) {
+      const started = performance.now();
+      await s.commit(...numberedCommit(n));
+      latenciesMs.push(performance.now() - started);
+    }
+    const started = performance.now();
+    const burst: Array<Promise<CommitResult>> = [];
+    for (let n = from + count; n < from + 2 * count; n++) burst.push(s.commit(...numberedCommit(n)));
+    await Promise.all(burst);
+    return { latenciesMs, burstMs: performance.now() - started };
+  },
+
   /** Every commit of the last crashRun acknowledged so far, kill or not. */
   ackedInLastCrash(): number[] {
     return [...lastCrashAcks];
