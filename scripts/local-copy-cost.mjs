@@ -1,4 +1,4 @@
-// node scripts/local-copy-cost.mjs [--commits=N] [--rounds=R]
+// node scripts/local-copy-cost.mjs [--commits=N] [--rounds=R] [--delay=ms]
 // What the OPFS copy (opfsRemote) costs commits, in headless Chromium: the
 // engine test page commits N numbered commits one at a time, each awaited
 // (latency), then N more sent in one task (throughput), in a fresh store
@@ -12,6 +12,8 @@ import { findChromium, LAUNCH_ARGS, MISSING_BROWSER_HELP } from './chromium.mjs'
 const arg = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const commits = arg('commits', 500);
 const rounds = arg('rounds', 5);
+const delayArg = process.argv.find((a) => a.startsWith('--delay='));
+const delayMs = delayArg ? Number(delayArg.split('=')[1]) : undefined; // the copy's uploadDelayMs; opfsRemote's default when absent
 const root = fileURLToPath(new URL('../', import.meta.url));
 const executable = findChromium();
 if (!executable) throw new Error(MISSING_BROWSER_HELP);
@@ -37,7 +39,7 @@ try {
   const results = { off: [], on: [] };
   for (let round = 0; round < rounds; round++) {
     for (const localCopy of round % 2 ? [true, false] : [false, true]) {
-      const config = { name: `cost-${localCopy ? 'on' : 'off'}-${round}`, version: 2, checkpointEvery: 4000, localCopy };
+      const config = { name: `cost-${localCopy ? 'on' : 'off'}-${round}-${Date.now()}`, version: 2, checkpointEvery: 4000, localCopy, ...(delayMs !== undefined && { localCopyDelayMs: delayMs }) };
       const connected = await call('connect', config);
       if (!connected.ok) throw new Error(connected.error.message);
       const timed = await call('timeCommits', 1, commits);
@@ -65,7 +67,7 @@ try {
     latencyP95Ms: +median(runs.map((r) => r.p95)).toFixed(2),
     burstCommitsPerSecond: Math.round(median(runs.map((r) => r.perSecond))),
   });
-  console.log(JSON.stringify({ commits, rounds, without: summary(results.off), withLocalCopy: summary(results.on), hydration: results.hydration }, null, 2));
+  console.log(JSON.stringify({ commits, rounds, uploadDelayMs: delayMs ?? 'default', without: summary(results.off), withLocalCopy: summary(results.on), hydration: results.hydration }, null, 2));
 } finally {
   await browser.close();
   await server.close();

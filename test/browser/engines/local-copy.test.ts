@@ -74,6 +74,27 @@ describeInEachEngine('a store with a copy in the Origin Private File System (opf
     expect(page.errors).toEqual([]);
   });
 
+  it('a file of the copy that a kill cut short reads as absent: the store is rebuilt through the last whole one, and the copy writes it again', async () => {
+    const page = await ready(await engine.openPage(PAGE));
+    const config = uniqueStore('torn');
+    ok(await tm(page, 'connect', config), 'connect');
+    ok(await tm(page, 'commitNumbered', 1, 10), 'commits 1-10');
+    ok(await tm(page, 'whenUploaded'), 'the copy of commits 1-10');
+    await tm(page, 'terminate');
+    await tm(page, 'tearLocalCopyFile', config.name, 'log/00000000000000000011');
+    await tm(page, 'deleteDatabaseBehindTheStore', config.name);
+
+    const rebuilt = ok(await tm(page, 'connect', config), 'connect beside the torn file');
+    expect(rebuilt.state).toEqual(stateAfter(10));
+    expect(rebuilt.loadReport.dataLoss).toMatchObject({ recoveredThrough: 10 });
+    ok(await tm(page, 'commitNumbered', 11, 11), 'commit 11');
+    ok(await tm(page, 'whenUploaded'), 'the copy of commit 11, over the torn file');
+    expect((await tm(page, 'localCopyFiles', config.name))['log/00000000000000000011']).toBeGreaterThan(18);
+    await tm(page, 'terminate');
+    await tm(page, 'deleteDatabaseBehindTheStore', config.name);
+    expect(ok(await tm(page, 'connect', config), 'connect again').state).toEqual(stateAfter(11));
+  });
+
   it('two tabs committing at once keep one copy: it rebuilds every commit of both', async () => {
     const context = await engine.newContext();
     const config = uniqueStore('tabs');

@@ -446,6 +446,21 @@ const api = {
     return files;
   },
 
+  /**
+   * Leaves file `key` of store `name`'s OPFS copy as a kill in the middle of
+   * its write would: the length in front says 1000 bytes, 10 follow.
+   */
+  async tearLocalCopyFile(name: string, key: string): Promise<void> {
+    let dir = await navigator.storage.getDirectory();
+    for (const part of ['tidemark', 'copies', encodeURIComponent(name)]) dir = await dir.getDirectoryHandle(part);
+    const bytes = new Uint8Array(18);
+    bytes.set([0x54, 0x4d, 0x43, 0x31], 0); // "TMC1"
+    new DataView(bytes.buffer).setUint32(4, 1000);
+    const writable = await (await dir.getFileHandle(encodeURIComponent(key), { create: true })).createWritable();
+    await writable.write(bytes);
+    await writable.close();
+  },
+
   /** True when tidemark's mark that store `name` holds data exists in the Origin Private File System. */
   async hasDataMarker(name: string): Promise<boolean> {
     try {

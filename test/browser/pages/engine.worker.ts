@@ -9,5 +9,7 @@ import { engineStore, type EngineStoreConfig } from './engine.store';
 const config = JSON.parse(self.name) as EngineStoreConfig;
 serveStore(engineStore(config), {
   ...(config.faults && { indexedDB: faultyIndexedDB(config.faults) }),
-  ...(config.localCopy && { remote: opfsRemote({ store: config.name }) }),
+  ...(config.localCopy && {
+    remote: opfsRemote({ store: config.name, ...(config.localCopyDelayMs !== undefined && { uploadDelayMs: config.localCopyDelayMs }) }),
+  }),
 });
