@@ -39,7 +39,7 @@ try {
   const results = { off: [], on: [] };
   for (let round = 0; round < rounds; round++) {
     for (const localCopy of round % 2 ? [true, false] : [false, true]) {
-      const config = { name: `cost-${localCopy ? 'on' : 'off'}-${round}-${Date.now()}`, version: 2, checkpointEvery: 4000, localCopy, ...(delayMs !== undefined && { localCopyDelayMs: delayMs }) };
+      const config = { name: `cost-${localCopy ? 'on' : 'off'}-${round}-${Date.now()}`, version: 2, checkpointEvery: 4000, localCopy, ...(delayMs !== undefined && { localCopyPolicy: { uploadDelayMs: delayMs } }) };
       const connected = await call('connect', config);
       if (!connected.ok) throw new Error(connected.error.message);
       const timed = await call('timeCommits', 1, commits);

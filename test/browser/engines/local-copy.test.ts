@@ -49,20 +49,27 @@ describeInEachEngine('a store with a copy in the Origin Private File System (opf
 
   it('a database deleted behind the store is rebuilt from the copy, reported with the seq it recovered through; deleteStore removes the copy', async () => {
     const page = await ready(await engine.openPage(PAGE));
-    const config = uniqueStore('rebuild');
+    // A snapshot goes to the copy every 10 commits, so that the copy prunes what its 2 newest snapshots cover.
+    const config: EngineStoreConfig = { ...uniqueStore('rebuild'), localCopyPolicy: { snapshotEveryCommits: 10 } };
     ok(await tm(page, 'connect', config), 'connect');
-    ok(await tm(page, 'commitNumbered', 1, 20), 'commits 1-20');
-    ok(await tm(page, 'checkpoint'), 'a snapshot at 20');
-    ok(await tm(page, 'commitNumbered', 21, 30), 'commits 21-30');
-    ok(await tm(page, 'whenUploaded'), 'the copy of commits 1-30');
-    expect(Object.keys(await tm(page, 'localCopyFiles', config.name))).toContain('snap/00000000000000000020');
+    for (const [first, last] of [[1, 20], [21, 30], [31, 40]] as const) {
+      ok(await tm(page, 'commitNumbered', first, last), `commits ${first}-${last}`);
+      ok(await tm(page, 'whenUploaded'), `the copy of commits up to ${last}`);
+      ok(await tm(page, 'checkpoint'), `a snapshot at ${last}`);
+    }
+    ok(await tm(page, 'commitNumbered', 41, 41), 'commit 41: the snapshot at 40 goes to the copy before it');
+    ok(await tm(page, 'whenUploaded'), 'the copy of commit 41');
+    const files = Object.keys(await tm(page, 'localCopyFiles', config.name));
+    expect(files).toContain('snap/00000000000000000040');
+    expect(files, 'pruned: covered by the 2 newest snapshots').not.toContain('snap/00000000000000000020');
+    expect(files, 'pruned: covered by the 2 newest snapshots').not.toContain('log/00000000000000000001');
     await tm(page, 'terminate');
     await tm(page, 'deleteDatabaseBehindTheStore', config.name);
 
     const rebuilt = ok(await tm(page, 'connect', config), 'connect after the deletion');
-    expect(rebuilt.state).toEqual(stateAfter(30));
-    expect(rebuilt.loadReport).toMatchObject({ source: 'remote', dataLoss: { kind: 'total', detectedBy: 'marker', recoveredThrough: 30 }, remote: { snapshotSeq: 20, seq: 30 } });
-    ok(await tm(page, 'commitNumbered', 31, 31), 'a commit after the rebuild');
+    expect(rebuilt.state).toEqual(stateAfter(41));
+    expect(rebuilt.loadReport).toMatchObject({ source: 'remote', dataLoss: { kind: 'total', detectedBy: 'marker', recoveredThrough: 41 }, remote: { snapshotSeq: 40, seq: 41 } });
+    ok(await tm(page, 'commitNumbered', 42, 42), 'a commit after the rebuild');
     ok(await tm(page, 'whenUploaded'), 'the copy goes on');
     await tm(page, 'terminate');
 

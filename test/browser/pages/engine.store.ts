@@ -25,8 +25,8 @@ export interface EngineStoreConfig {
   faults?: Faults;
   /** Keep a second copy in the Origin Private File System (opfsRemote); none when absent. */
   localCopy?: boolean;
-  /** The copy's `uploadDelayMs`. @default opfsRemote's */
-  localCopyDelayMs?: number;
+  /** The copy's upload policy. @default opfsRemote's */
+  localCopyPolicy?: { uploadDelayMs?: number; snapshotEveryCommits?: number };
 }
 
 export const CURRENT_VERSION = 2;

@@ -10,6 +10,6 @@ const config = JSON.parse(self.name) as EngineStoreConfig;
 serveStore(engineStore(config), {
   ...(config.faults && { indexedDB: faultyIndexedDB(config.faults) }),
   ...(config.localCopy && {
-    remote: opfsRemote({ store: config.name, ...(config.localCopyDelayMs !== undefined && { uploadDelayMs: config.localCopyDelayMs }) }),
+    remote: opfsRemote({ store: config.name, ...config.localCopyPolicy }),
   }),
 });
