@@ -39,8 +39,9 @@ const DEFAULT_SNAPSHOTS = 2;
  *
  * Each object is one file, written whole (a sync access handle, flushed, in
  * a worker) with its length in front: a write cut short by a kill reads as
- * absent, and the uploader writes it again. One tab writes at a time (the
- * uploader's Web Lock), so create-if-absent needs no more than a look first.
+ * absent, and the uploader writes it again. One tab uploads at a time (the
+ * uploader's Web Lock), and each create looks and writes under a Web Lock
+ * of its key, so a key is never written twice.
  * Where there is no OPFS the copy reads as empty and writes fail with
  * `REMOTE_FAILED` in `store.remote`; the store itself works.
  */
@@ -82,10 +83,14 @@ export function opfsRemote(options: OpfsRemoteOptions): Remote {
       guarded(`create ${key}`, async () => {
         const d = await dir(true);
         if (!d) throw new RemoteFault('failed', `there is no Origin Private File System here, so the local copy ${target} cannot be written`);
-        if (await existsWhole(d, fileOf(key))) return false;
-        await writeWhole(d, fileOf(key), bytes); // replaces a file a kill left incomplete
-        if (key.startsWith('snap/')) await prune(d).catch(() => {}); // leftovers go at the next snapshot
-        return true;
+        // The look and the write under one lock: create-if-absent holds across tabs without the uploader's lock too.
+        const created = await exclusively(`${target}${key}`, async () => {
+          if (await existsWhole(d, fileOf(key))) return false;
+          await writeWhole(d, fileOf(key), bytes); // replaces a file a kill left incomplete
+          return true;
+        });
+        if (created && key.startsWith('snap/')) await prune(d).catch(() => {}); // leftovers go at the next snapshot
+        return created;
       }),
     get: (key) =>
       guarded(`read ${key}`, async () => {
@@ -110,6 +115,12 @@ export function opfsRemote(options: OpfsRemoteOptions): Remote {
         if (d) await removeFile(d, fileOf(key));
       }),
   };
+}
+
+/** Runs `fn` under a Web Lock named after `name` where there are Web Locks (workers and pages of every current browser). */
+function exclusively<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
+  return locks ? (locks.request(`tidemark:create:${name}`, fn) as Promise<T>) : fn();
 }
 
 // Keys hold '/', which file names cannot.
