@@ -193,7 +193,7 @@ export interface WipeOutcome {
   /** loadReport.dataLoss and loadReport.source, when connectStore resolved. */
   dataLoss: unknown;
   source: string | undefined;
-  /** The files of the store's OPFS copy (name → bytes) just before the kill and at relaunch, before the store opened. */
+  /** The files of the store's OPFS copy (name → bytes) once commits 1–5 were copied, and at relaunch before the store opened. */
   copyBeforeKill: Record<string, number>;
   copyAfterRelaunch: Record<string, number>;
   corruptionLogLines: number;
@@ -237,9 +237,9 @@ export async function provokeWipe(options: { consumeSignalFirst?: boolean; local
       for (let i = 0; i < 100 && !(await tm(page, 'hasDataMarker', config.name)); i++) await sleep(50);
       if (options.localCopy) {
         ok(await tm(page, 'whenUploaded'), 'the local copy of commits 1-5');
+        copyBeforeKill = await tm(page, 'localCopyFiles', config.name); // no write in flight: every file is whole
         for (let n = 6; n <= 8; n++) ok(await tm(page, 'commit', [{ type: 'appended', n }]), `commit ${n}`);
         acked = 8;
-        copyBeforeKill = await tm(page, 'localCopyFiles', config.name);
       }
       await tm(page, 'holdTwoWriters', config.name);
       await sleep(300);

@@ -18,7 +18,7 @@ async function wipeWithLocalCopy(): Promise<WipeOutcome> {
 describe('a store with an OPFS copy whose database Chromium wipes on relaunch', () => {
   it('is rebuilt from the copy, which the wipe left intact, and reports the loss with the seq it recovered through', async () => {
     const outcome = await wipeWithLocalCopy();
-    // Every file seen before the kill is there, whole, after the wipe (uploads went on until the kill: more may be there).
+    // Every file of the copy of commits 1–5 is there, the same, after the wipe (commits 6–8 may have added more).
     expect(outcome.copyAfterRelaunch, 'the copy after the wipe').toMatchObject(outcome.copyBeforeKill);
     expect(Object.keys(outcome.copyBeforeKill).length).toBeGreaterThan(0);
     expect(outcome.code).toBeUndefined(); // recovered: connectStore does not reject
