@@ -241,7 +241,10 @@ export async function provokeWipe(options: { consumeSignalFirst?: boolean; local
         for (let n = 6; n <= 8; n++) ok(await tm(page, 'commit', [{ type: 'appended', n }]), `commit ${n}`);
         acked = 8;
       }
-      await tm(page, 'holdTwoWriters', config.name);
+      // Bounded: a transaction queued on both stores (the copy's read of the journal) can stop the two
+      // writers from ever both writing; the kill then usually leaves the database whole, and the caller tries again.
+      const held = tm(page, 'holdTwoWriters', config.name).then(() => true, () => false);
+      await Promise.race([held, sleep(3_000)]);
       await sleep(300);
     } finally {
       await first.kill();

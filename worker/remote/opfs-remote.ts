@@ -46,7 +46,8 @@ const DEFAULT_SNAPSHOTS = 2;
  * `REMOTE_FAILED` in `store.remote`; the store itself works.
  */
 export function opfsRemote(options: OpfsRemoteOptions): Remote {
-  const { store, snapshots = DEFAULT_SNAPSHOTS, ...policy } = options;
+  const { store, snapshots: kept = DEFAULT_SNAPSHOTS, ...policy } = options;
+  const snapshots = Math.max(1, Math.floor(kept)); // the newest is never pruned
   const path = copyPath(store);
   const target = `opfs://${path.join('/')}/`;
   const dir = (create: boolean) => opfsDirectory(path, create);
