@@ -1,5 +1,6 @@
 import { TidemarkError } from '../src/errors.js';
 import { removeDataMarker } from './data-marker.js';
+import { removeOpfsCopy } from './remote/opfs-copy-location.js';
 import { toTidemarkError } from './storage-errors.js';
 
 /** Options of `deleteStore`. */
@@ -18,7 +19,8 @@ export interface DeleteStoreOptions {
 }
 
 /**
- * Deletes a store's database: its journal and snapshots, for good, and the
+ * Deletes a store's database: its journal and snapshots, for good, its
+ * local copy (`opfsRemote`) if any, and the
  * mark tidemark keeps outside IndexedDB that the store held data (after a
  * bare `indexedDB.deleteDatabase(name)` the next open would report the empty
  * database as lost, `DATA_LOST`). Every
@@ -42,10 +44,16 @@ export async function deleteStore(name: string, options: DeleteStoreOptions = {}
     throw new TidemarkError('STORAGE_FAILED', `No IndexedDB here to delete store "${name}" from; pass one as \`indexedDB\`.`);
   }
   await removeDataMarker(name); // first: a crash between the two leaves a database that looks new, never a false loss
+  // Else the next open would rebuild the deleted store from its copy (opfsRemote); again after, as an
+  // open tab's uploader may write one more object before its store closes.
+  await removeOpfsCopy(name).catch(() => {});
   await new Promise<void>((resolve, reject) => {
     const request = indexedDB.deleteDatabase(name);
     request.onsuccess = () => resolve();
     request.onerror = () => reject(toTidemarkError(request.error, `delete the database of store "${name}"`));
     request.onblocked = () => options.onBlocked?.();
+  });
+  await removeOpfsCopy(name).catch((error: unknown) => {
+    throw toTidemarkError(error, `delete the local copy of store "${name}"`);
   });
 }

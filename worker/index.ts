@@ -10,6 +10,8 @@ export { isCheckpointDue, msUntilCheckpoint } from './checkpoint-policy.js';
 export type { CheckpointFacts } from './checkpoint-policy.js';
 export { memoryRemote } from './remote/memory-remote.js';
 export type { MemoryRemote, MemoryRemoteOptions } from './remote/memory-remote.js';
+export { opfsRemote } from './remote/opfs-remote.js';
+export type { OpfsRemoteOptions } from './remote/opfs-remote.js';
 export { faultyRemote } from './remote/faulty-remote.js';
 export type { RemoteCall, RemoteFaultInjection } from './remote/faulty-remote.js';
 export { RemoteFault } from './remote/remote.js';

@@ -4,17 +4,26 @@ import { describe, expect, it } from 'vitest';
 import { provokeWipe, runKillLoop } from './kill-loop';
 
 const kills = Number(process.env.TIDEMARK_KILLS ?? 10);
+// npm run torture -- --local-copy --provoke-wipe-every=K
+const localCopy = process.env.TIDEMARK_LOCAL_COPY === '1';
+const provokeWipeEvery = process.env.TIDEMARK_PROVOKE_WIPE_EVERY ? Number(process.env.TIDEMARK_PROVOKE_WIPE_EVERY) : undefined;
 
 describe('the whole Chromium killed with SIGKILL while a page commits, and relaunched on the same profile', () => {
   it(
     `keeps every acknowledged commit, whole, once and in order, and reports every wipe (${kills} kills)`,
     async () => {
-      const report = await runKillLoop({ kills, ...(process.env.TIDEMARK_TORTURE && { log: (line: string) => console.log(line) }) });
+      const report = await runKillLoop({
+        kills,
+        localCopy,
+        ...(provokeWipeEvery !== undefined && { provokeWipeEvery }),
+        ...(process.env.TIDEMARK_TORTURE && { log: (line: string) => console.log(line) }),
+      });
       const summary =
         `kills ${report.kills}, acked ${report.acked}, lost ${report.lost}, partial ${report.partial}, ` +
         `duplicated ${report.duplicated}, out of order ${report.outOfOrder}, ` +
         `wipes detected ${report.wipesDetected.browser + report.wipesDetected.marker} (browser ${report.wipesDetected.browser}, marker ${report.wipesDetected.marker}; ` +
         `${report.ackedLostToWipes} acked commits gone with them), undetected wipes ${report.undetectedWipes}, ` +
+        `local copy ${localCopy ? 'on' : 'off'}: wipes provoked ${report.wipesProvoked}, recovered ${report.wipesRecovered} (${report.ackedRecovered} acked commits brought back), ` +
         `Chromium corruption log lines ${report.corruptionLogLines}, ${(report.ms / 1000).toFixed(0)} s`;
       console.log(`kill loop: ${summary}`);
       expect(report.findings).toEqual([]);

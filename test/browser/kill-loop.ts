@@ -34,6 +34,13 @@ export interface KillLoopOptions {
   killsPerStore?: number;
   /** Called with a line of progress per kill. */
   log?: (line: string) => void;
+  /** The store keeps a second copy in the Origin Private File System (opfsRemote), which rebuilds it after a wipe. */
+  localCopy?: boolean;
+  /**
+   * Every this many kills, provoke a wipe: two uncommitted readwrite transactions
+   * on the store's two object stores at the kill (see provokeWipe). Never when absent.
+   */
+  provokeWipeEvery?: number;
 }
 
 /** What a kill loop found. A run keeps its promises when lost, partial, duplicated, outOfOrder and undetectedWipes are 0. */
@@ -53,6 +60,12 @@ export interface KillLoopReport {
   wipesDetected: { browser: number; marker: number };
   /** Acknowledged commits gone with a detected wipe (the platform's loss, reported). */
   ackedLostToWipes: number;
+  /** Kills at which a wipe was provoked (both writers held their transactions). */
+  wipesProvoked: number;
+  /** Detected wipes after which the store was rebuilt (from its local copy): `loadReport.dataLoss.recoveredThrough` set. */
+  wipesRecovered: number;
+  /** Acknowledged commits a recovered wipe brought back. */
+  ackedRecovered: number;
   /** Relaunches with an empty store, acknowledged commits and no loss reported: a silent wipe. */
   undetectedWipes: number;
   /** Chromium's own log lines about IndexedDB corruption, for the record. */
@@ -79,6 +92,9 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
     outOfOrder: 0,
     wipesDetected: { browser: 0, marker: 0 },
     ackedLostToWipes: 0,
+    wipesProvoked: 0,
+    wipesRecovered: 0,
+    ackedRecovered: 0,
     undetectedWipes: 0,
     corruptionLogLines: 0,
     findings: [],
@@ -96,7 +112,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
   try {
     for (let kill = 0; kill <= options.kills; kill++) {
       if (kill % killsPerStore === 0 && kill < options.kills) {
-        config = { name: `kill-${run}-${kill}`, version: CURRENT_VERSION, checkpointEvery: 40 };
+        config = { name: `kill-${run}-${kill}`, version: CURRENT_VERSION, checkpointEvery: 40, ...(options.localCopy && { localCopy: true }) };
         acked = new Set();
         next = 1;
       }
@@ -114,10 +130,16 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
         report.outOfOrder += check.outOfOrder ? 1 : 0;
         report.undetectedWipes += check.undetectedWipe ? 1 : 0;
         const loss = connected.loadReport.dataLoss;
+        const lostNow = loss ? [...acked].filter((n) => !check.present.has(n)).length : 0;
         if (loss) {
           report.wipesDetected[loss.detectedBy]++;
-          report.ackedLostToWipes += [...acked].filter((n) => !check.present.has(n)).length;
-          acked = new Set(); // the store starts over; what was lost is counted and reported
+          report.ackedLostToWipes += lostNow;
+          if (loss.recoveredThrough !== undefined) {
+            report.wipesRecovered++;
+            report.ackedRecovered += [...acked].filter((n) => check.present.has(n)).length;
+          } else {
+            acked = new Set(); // the store starts over; what was lost is counted and reported
+          }
         }
         // A missing commit is counted once: from here on the ledger is what the store holds.
         acked = new Set([...acked].filter((n) => check.present.has(n)));
@@ -127,13 +149,23 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
         const before = acked.size;
         await tm(page, 'commitUntilKilled', next);
         await sleep(minMs + Math.random() * (maxMs - minMs));
+        // Not right before a new store starts: the new store's open would take the browser's one-time signal.
+        const provoke = options.provokeWipeEvery !== undefined && (kill + 1) % options.provokeWipeEvery === 0 && (kill + 1) % killsPerStore !== 0;
+        if (provoke) {
+          // A checkpoint queued on both stores can stop the two writers from ever both writing: then kill anyway.
+          const held = tm(page, 'holdTwoWriters', config!.name).then(() => true, () => false);
+          if (await Promise.race([held, sleep(3_000).then(() => false)])) report.wipesProvoked++;
+          await sleep(300);
+        }
         await chrome.kill();
         report.kills++;
         const newlyAcked = acked.size - before;
         report.acked += newlyAcked;
         log(
-          `kill ${kill + 1}/${options.kills}: ${newlyAcked} acked, store at ${Math.max(0, ...check.present)}` +
-            (loss ? `, WIPE detected by ${loss.detectedBy}: ${loss.message}` : ''),
+          `kill ${kill + 1}/${options.kills}${provoke ? ' (wipe provoked)' : ''}: ${newlyAcked} acked, store at ${Math.max(0, ...check.present)}` +
+            (loss ? `, WIPE detected by ${loss.detectedBy}: ${loss.message}` : '') +
+            (loss?.recoveredThrough !== undefined ? `, recovered through ${loss.recoveredThrough}` : '') +
+            (loss ? `, ${lostNow} acknowledged commits lost with it` : ''),
         );
       } finally {
         await chrome.kill();
@@ -152,8 +184,18 @@ export interface WipeOutcome {
   /** The error code connectStore rejected with (DATA_LOST when the wipe was caught), or undefined if it connected. */
   code: string | undefined;
   details: unknown;
-  /** Commits in the store after the relaunch (0 after a wipe). */
+  /** Commits in the store after the relaunch (0 after a wipe, unless a local copy rebuilt it). */
   commits: number;
+  /** The commits (numbers) in the store after the relaunch. */
+  list: number[];
+  /** Commits acknowledged before the kill. */
+  acked: number;
+  /** loadReport.dataLoss and loadReport.source, when connectStore resolved. */
+  dataLoss: unknown;
+  source: string | undefined;
+  /** The files of the store's OPFS copy (name → bytes) once commits 1–5 were copied, and at relaunch before the store opened. */
+  copyBeforeKill: Record<string, number>;
+  copyAfterRelaunch: Record<string, number>;
   corruptionLogLines: number;
 }
 
@@ -165,15 +207,23 @@ export interface WipeOutcome {
  * say so (DATA_LOST), never open as new. With `consumeSignalFirst`, the page
  * opens another database of the origin before the store opens, which takes
  * the browser's one-time dataLoss signal: only the OPFS mark is left to tell.
+ * With `localCopy`, the store keeps a copy in OPFS (opfsRemote): 5 commits
+ * are copied for sure, 3 more are acknowledged just before the kill.
  */
-export async function provokeWipe(options: { consumeSignalFirst?: boolean } = {}): Promise<WipeOutcome> {
+export async function provokeWipe(options: { consumeSignalFirst?: boolean; localCopy?: boolean } = {}): Promise<WipeOutcome> {
   const executable = findChromium();
   if (!executable) throw new Error(MISSING_BROWSER_HELP);
   const profile = await mkdtemp(path.join(tmpdir(), 'tidemark-wipe-'));
   const server = await startServer();
   const url = `${originOf(server)}/test/browser/pages/engine.html`;
-  const config: EngineStoreConfig = { name: `wipe-${Math.random().toString(36).slice(2, 8)}`, version: CURRENT_VERSION };
+  const config: EngineStoreConfig = {
+    name: `wipe-${Math.random().toString(36).slice(2, 8)}`,
+    version: CURRENT_VERSION,
+    ...(options.localCopy && { localCopy: true }),
+  };
   let corruptionLogLines = 0;
+  let acked = 0;
+  let copyBeforeKill: Record<string, number> = {};
   const onLogLine = (line: string): void => {
     if (/corrupt/i.test(line)) corruptionLogLines++;
   };
@@ -183,8 +233,18 @@ export async function provokeWipe(options: { consumeSignalFirst?: boolean } = {}
       const page = await openPage(first.browser, url, () => {});
       ok(await tm(page, 'connect', config), 'connect');
       for (let n = 1; n <= 5; n++) ok(await tm(page, 'commit', [{ type: 'appended', n }]), `commit ${n}`);
+      acked = 5;
       for (let i = 0; i < 100 && !(await tm(page, 'hasDataMarker', config.name)); i++) await sleep(50);
-      await tm(page, 'holdTwoWriters', config.name);
+      if (options.localCopy) {
+        ok(await tm(page, 'whenUploaded'), 'the local copy of commits 1-5');
+        copyBeforeKill = await tm(page, 'localCopyFiles', config.name); // no write in flight: every file is whole
+        for (let n = 6; n <= 8; n++) ok(await tm(page, 'commit', [{ type: 'appended', n }]), `commit ${n}`);
+        acked = 8;
+      }
+      // Bounded: a transaction queued on both stores (the copy's read of the journal) can stop the two
+      // writers from ever both writing; the kill then usually leaves the database whole, and the caller tries again.
+      const held = tm(page, 'holdTwoWriters', config.name).then(() => true, () => false);
+      await Promise.race([held, sleep(3_000)]);
       await sleep(300);
     } finally {
       await first.kill();
@@ -192,6 +252,7 @@ export async function provokeWipe(options: { consumeSignalFirst?: boolean } = {}
     const second = await launch(executable, profile, onLogLine);
     try {
       const page = await openPage(second.browser, url, () => {});
+      const copyAfterRelaunch = await tm(page, 'localCopyFiles', config.name);
       if (options.consumeSignalFirst) {
         await page.evaluate(
           () =>
@@ -203,9 +264,16 @@ export async function provokeWipe(options: { consumeSignalFirst?: boolean } = {}
         );
       }
       const outcome = await tm(page, 'connect', config);
-      if (outcome.ok) return { code: undefined, details: undefined, commits: outcome.value.state.list.length, corruptionLogLines };
+      const base = { acked, copyBeforeKill, copyAfterRelaunch, corruptionLogLines };
+      if (outcome.ok) {
+        const { list } = outcome.value.state;
+        const { dataLoss, source } = outcome.value.loadReport;
+        return { ...base, code: undefined, details: undefined, commits: list.length, list, dataLoss, source };
+      }
       const empty = ok(await tm(page, 'connect', config, { onDataLoss: 'open-empty' }), 'connect with open-empty');
-      return { code: outcome.error.code, details: outcome.error.details, commits: empty.state.list.length, corruptionLogLines };
+      const { list } = empty.state;
+      base.corruptionLogLines = corruptionLogLines;
+      return { ...base, code: outcome.error.code, details: outcome.error.details, commits: list.length, list, dataLoss: empty.loadReport.dataLoss, source: empty.loadReport.source };
     } finally {
       await second.kill();
     }
@@ -241,7 +309,12 @@ function checkState(connected: Connected, acked: ReadonlySet<number>, kill: numb
   if (outOfOrder) findings.push(`${at}: commits are out of the order they were made in`);
   const loss = connected.loadReport.dataLoss;
   const missing = [...acked].filter((n) => !present.has(n));
-  const lost = loss ? 0 : missing.length;
+  // A rebuilt store holds commits 1…recoveredThrough; only the acknowledged commits after it may be missing (reported lost).
+  const through = loss?.recoveredThrough;
+  if (through !== undefined && (list.length !== through || list[through - 1] !== through)) {
+    findings.push(`${at}: the store was rebuilt through seq ${through} but holds ${list.length} commits (last ${list[list.length - 1]})`);
+  }
+  const lost = !loss ? missing.length : through === undefined ? 0 : missing.filter((n) => n <= through).length;
   if (lost > 0) findings.push(`${at}: ${lost} acknowledged commits are missing (e.g. ${missing.slice(0, 5).join(', ')})`);
   const undetectedWipe = !loss && list.length === 0 && acked.size > 0;
   if (undetectedWipe) findings.push(`${at}: the store is empty, nothing was reported, and ${acked.size} commits had been acknowledged`);

@@ -23,6 +23,10 @@ export interface EngineStoreConfig {
   checkpointEvery?: number;
   /** Faults the worker injects into its IndexedDB (tidemark/testing's faultyIndexedDB); none when absent. */
   faults?: Faults;
+  /** Keep a second copy in the Origin Private File System (opfsRemote); none when absent. */
+  localCopy?: boolean;
+  /** The copy's upload policy. @default opfsRemote's */
+  localCopyPolicy?: { uploadDelayMs?: number; snapshotEveryCommits?: number };
 }
 
 export const CURRENT_VERSION = 2;

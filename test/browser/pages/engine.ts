@@ -11,6 +11,7 @@ import {
   type CommitResult,
   type ConnectOptions,
   type LoadReport,
+  type RemoteStatus,
   type SnapshotInfo,
   type StoreStats,
 } from 'tidemark';
@@ -269,6 +270,25 @@ const api = {
     })();
   },
 
+  /**
+   * Times numbered commits from…from+count-1 on the page: one at a time, each
+   * awaited (latency), then `count` more sent in one task (throughput).
+   */
+  async timeCommits(from: number, count: number): Promise<{ latenciesMs: number[]; burstMs: number }> {
+    const s = current();
+    const latenciesMs: number[] = [];
+    for (let n = from; n < from + count; n++) {
+      const started = performance.now();
+      await s.commit(...numberedCommit(n));
+      latenciesMs.push(performance.now() - started);
+    }
+    const started = performance.now();
+    const burst: Array<Promise<CommitResult>> = [];
+    for (let n = from + count; n < from + 2 * count; n++) burst.push(s.commit(...numberedCommit(n)));
+    await Promise.all(burst);
+    return { latenciesMs, burstMs: performance.now() - started };
+  },
+
   /** Every commit of the last crashRun acknowledged so far, kill or not. */
   ackedInLastCrash(): number[] {
     return [...lastCrashAcks];
@@ -280,6 +300,16 @@ const api = {
 
   stats(): Promise<Outcome<StoreStats>> {
     return outcome(() => current().stats());
+  },
+
+  /** store.whenUploaded(): the remote (e.g. the OPFS copy) holds every commit made so far. */
+  whenUploaded(): Promise<Outcome<void>> {
+    return outcome(() => current().whenUploaded());
+  },
+
+  /** store.remote: where the remote (e.g. the OPFS copy) stands. */
+  remoteStatus(): RemoteStatus {
+    return current().remote;
   },
 
   checkpoint(): Promise<Outcome<SnapshotInfo | null>> {
@@ -399,6 +429,36 @@ const api = {
   /** Deletes the store on purpose, with tidemark's deleteStore. */
   deleteStore(name: string): Promise<void> {
     return deleteStore(name);
+  },
+
+  /** The files of store `name`'s OPFS copy (opfsRemote), by name, with their sizes; empty when there is none. */
+  async localCopyFiles(name: string): Promise<Record<string, number>> {
+    const files: Record<string, number> = {};
+    try {
+      let dir = await navigator.storage.getDirectory();
+      for (const part of ['tidemark', 'copies', encodeURIComponent(name)]) dir = await dir.getDirectoryHandle(part);
+      for await (const [file, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+        if (handle.kind === 'file') files[decodeURIComponent(file)] = (await (handle as FileSystemFileHandle).getFile()).size;
+      }
+    } catch {
+      // no copy
+    }
+    return files;
+  },
+
+  /**
+   * Leaves file `key` of store `name`'s OPFS copy as a kill in the middle of
+   * its write would: the length in front says 1000 bytes, 10 follow.
+   */
+  async tearLocalCopyFile(name: string, key: string): Promise<void> {
+    let dir = await navigator.storage.getDirectory();
+    for (const part of ['tidemark', 'copies', encodeURIComponent(name)]) dir = await dir.getDirectoryHandle(part);
+    const bytes = new Uint8Array(18);
+    bytes.set([0x54, 0x4d, 0x43, 0x31], 0); // "TMC1"
+    new DataView(bytes.buffer).setUint32(4, 1000);
+    const writable = await (await dir.getFileHandle(encodeURIComponent(key), { create: true })).createWritable();
+    await writable.write(bytes);
+    await writable.close();
   },
 
   /** True when tidemark's mark that store `name` holds data exists in the Origin Private File System. */
