@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { hashState } from 'tidemark';
 import { memoryRemote, type RemoteFaultInjection } from 'tidemark/worker';
 import { faultyIndexedDB } from 'tidemark/testing';
-import { readSegmentObject, readSnapshotObject, seqOfKey } from '../../worker/remote/objects.js';
+import { readSegmentObject, readSnapshotObject, seqOfKey, snapshotKey } from '../../worker/remote/objects.js';
 import { checkBucket } from './bucket-layout.js';
 import { freshIndexedDB, open, readJournal, rejection, request, todoStore, withRawDatabase } from './fixtures.js';
 
@@ -164,6 +164,8 @@ describe('remote backup (in-memory remote)', () => {
       await store.commit({ type: 'incremented', by: 1 });
       await store.whenUploaded(); // before retention trims the journal: the segments go up, not just snapshots
     }
+    // The snapshot at the last seq follows the segments (it fell due); wait for it, then damage it.
+    await expect.poll(() => remote.objects.has(snapshotKey(6))).toBe(true);
     const snapshots = [...remote.objects.keys()].filter((k) => k.startsWith('snap/')).sort();
     expect(snapshots.length).toBeGreaterThanOrEqual(2);
     const newest = snapshots[snapshots.length - 1]!;

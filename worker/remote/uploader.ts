@@ -129,7 +129,15 @@ export class Uploader extends RemoteLoop {
   private async nextStep(cursor: UploadCursor): Promise<Step | null> {
     const { records, snapshotSeqs } = await readPending(this.host.db, cursor.through + 1, RECORDS_PER_READ);
     const newestSnapshot = snapshotSeqs[snapshotSeqs.length - 1];
-    if (records.length === 0) return null;
+    const dueAt = cursor.snapshotSeq + this.policy.snapshotEveryCommits;
+    if (records.length === 0) {
+      // Every commit is up. A remote snapshot that fell due goes up too (its local one may have
+      // been pruned before its turn came): the one at the last seq uploaded, made if need be.
+      if (cursor.through < dueAt || cursor.through === cursor.snapshotSeq) return null;
+      if (snapshotSeqs.includes(cursor.through)) return { type: 'snapshot', seq: cursor.through };
+      const made = this.host.seq() === cursor.through && (await this.forceSnapshot(dueAt));
+      return made ? this.nextStep(cursor) : null;
+    }
 
     // Local retention trimmed records never uploaded (or the first upload
     // does not start at seq 1): the newest snapshot covers them.
@@ -140,7 +148,6 @@ export class Uploader extends RemoteLoop {
       return { type: 'snapshot', seq: newestSnapshot };
     }
 
-    const dueAt = cursor.snapshotSeq + this.policy.snapshotEveryCommits;
     if (cursor.through >= dueAt && cursor.through > cursor.snapshotSeq && snapshotSeqs.includes(cursor.through)) {
       return { type: 'snapshot', seq: cursor.through };
     }
