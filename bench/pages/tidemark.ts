@@ -461,7 +461,7 @@ async function largeState(ctx: BenchContext, longTasks: LongTasks): Promise<Row[
     floorMs),
     msRow({ name: TIDEMARK.checkpointMs, label: `tidemark: checkpoint() of a ${itemsLabel}-item state`,
       group: 'tidemark', n: 1, bytes: snapshot.rawBytes, ref: TIDEMARK.snapshotWriteFloor,
-      note: `in the worker, while awaited commits keep coming (${median(during)} during it): stringify, hash, ` +
+      note: `in the worker, while awaited commits keep coming (${median(during)} during it): ` +
         'written in parts (json-parts.ts): stringify, hash and gzip (CompressionStream) a piece at a time with a yield every 8 ms, one strict transaction' }, checkpointMs),
     msRow({ name: TIDEMARK.checkpointStall, label: 'tidemark: longest commit during a checkpoint',
       group: 'tidemark', n: median(during), ref: `${RAW.latencyStrict}.p99`,
