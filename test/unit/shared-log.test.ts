@@ -13,7 +13,7 @@ describe('sync: the bucket sequences devices (in-memory remote, many seeds)', ()
       checkInvariants(all, log, `seed ${seed}`);
       conflicts += all.reduce((sum, d) => sum + d.conflicts, 0);
     }
-    expect(conflicts).toBeGreaterThan(40); // devices did race for positions
+    expect(conflicts).toBeGreaterThan(10); // devices did race for positions
   }, 120_000);
 
   test('rejections happen, and are reported: a toggle of a todo another device removed first', async () => {

@@ -135,8 +135,8 @@ export class Uploader extends RemoteLoop {
       // been pruned before its turn came): the one at the last seq uploaded, made if need be.
       if (cursor.through < dueAt || cursor.through === cursor.snapshotSeq) return null;
       if (snapshotSeqs.includes(cursor.through)) return { type: 'snapshot', seq: cursor.through };
-      const made = this.host.seq() === cursor.through && (await this.forceSnapshot(dueAt));
-      return made ? this.nextStep(cursor) : null;
+      const made = this.host.seq() === cursor.through ? await this.forceSnapshot() : undefined;
+      return made === cursor.through ? { type: 'snapshot', seq: made } : null; // else new commits: the next round
     }
 
     // Local retention trimmed records never uploaded (or the first upload
@@ -154,7 +154,7 @@ export class Uploader extends RemoteLoop {
     // A remote snapshot falls due inside what is pending: end the segment at a local snapshot's seq, so it can go up next.
     const cutAt = snapshotSeqs.find((seq) => seq > cursor.through && seq >= dueAt);
     // None yet: make one and wait for it, rather than upload past the seq it will have.
-    if (cutAt === undefined && this.host.seq() >= dueAt && (await this.forceSnapshot(dueAt))) return this.nextStep(cursor);
+    if (cutAt === undefined && this.host.seq() >= dueAt && ((await this.forceSnapshot()) ?? 0) >= dueAt) return this.nextStep(cursor);
 
     const parts: string[] = [];
     const taken: JournalRecord[] = [];
@@ -172,16 +172,15 @@ export class Uploader extends RemoteLoop {
 
   /**
    * A snapshot for the uploader, when none is new enough; at most one per
-   * `snapshotCooldownMs`. True once one at `dueAt` or later is written;
-   * false when the cooldown forbids one now, or it failed (the engine's
-   * lastCheckpointError says why).
+   * `snapshotCooldownMs`. Its seq once written; undefined when the cooldown
+   * forbids one now, or it failed (the engine's lastCheckpointError says why).
    */
-  private async forceSnapshot(dueAt: number): Promise<boolean> {
-    if (this.host.now() - this.lastForcedAt < this.policy.snapshotCooldownMs) return false;
+  private async forceSnapshot(): Promise<number | undefined> {
+    if (this.host.now() - this.lastForcedAt < this.policy.snapshotCooldownMs) return undefined;
     this.lastForcedAt = this.host.now();
     return this.host.checkpoint().then(
-      (snapshot) => snapshot !== null && snapshot.seq >= dueAt,
-      () => false,
+      (snapshot) => snapshot?.seq,
+      () => undefined,
     );
   }
 
