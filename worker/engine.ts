@@ -201,7 +201,7 @@ export class Engine {
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
       const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);
-      if (empty && remoteParts) loaded = (await remoteParts.hydrateIfEmpty(db, def, options.remote!, now)) ?? loaded;
+      if (empty && remoteParts) loaded = (await remoteParts.hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined })) ?? loaded;
       if (dataLoss) loaded.report = { ...loaded.report, dataLoss: loaded.report.remote ? { ...dataLoss, recoveredThrough: loaded.seq } : dataLoss };
       engine = new Engine(def, db, loaded, options, now, remoteParts);
     } catch (error) {

@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { hashState } from 'tidemark';
+import { faultyIndexedDB } from 'tidemark/testing';
 import { memoryRemote, type RemoteFaultInjection } from 'tidemark/worker';
 import { checkBucket } from './bucket-layout.js';
-import { freshIndexedDB, open, random, todoStore } from './fixtures.js';
+import { codeOf, freshIndexedDB, open, random, todoStore } from './fixtures.js';
 
 describe('remote backup under faults (in-memory remote, many seeds)', () => {
   test('invariants 6 and 7: random drops, lost answers, 503s, trims and crashes leave no hole or duplicate, and a fresh device gets the same state', async () => {
@@ -56,4 +57,36 @@ describe('remote backup under faults (in-memory remote, many seeds)', () => {
       await Promise.all([store.close(), fresh.close()]);
     }
   }, 120_000);
+
+  describe('a wiped store whose download meets network faults as it opens', () => {
+    const chromiumSays = 'IndexedDB (database was corrupt): Unknown corruption';
+    const filled = async () => {
+      const objects = new Map<string, Uint8Array>();
+      const store = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ objects, uploadDelayMs: 0 }) });
+      for (let i = 1; i <= 4; i++) await store.commit({ type: 'incremented', by: i });
+      await store.whenUploaded();
+      await store.close();
+      return objects;
+    };
+    /** A remote whose first `n` calls drop. */
+    const flaky = (objects: Map<string, Uint8Array>, n: number) => {
+      let calls = 0;
+      return memoryRemote({ objects, uploadDelayMs: 0, faults: () => (++calls <= n ? 'drop' : undefined) });
+    };
+
+    test('is rebuilt once the network answers again, within a few tries, not reported lost', async () => {
+      const objects = await filled();
+      const wiped = faultyIndexedDB({ indexedDB: freshIndexedDB(), dataLoss: chromiumSays });
+      const rebuilt = await open(todoStore(), wiped, { remote: flaky(objects, 2) });
+      expect(rebuilt.getState()).toMatchObject({ count: 10 });
+      expect(rebuilt.loadReport).toMatchObject({ source: 'remote', dataLoss: { detectedBy: 'browser', recoveredThrough: 4 } });
+      await rebuilt.close();
+    });
+
+    test('is DATA_LOST, with nothing written, when the network stays down through every try', async () => {
+      const objects = await filled();
+      const wiped = faultyIndexedDB({ indexedDB: freshIndexedDB(), dataLoss: chromiumSays });
+      expect(await codeOf(open(todoStore(), wiped, { remote: flaky(objects, 1_000) }))).toBe('DATA_LOST');
+    }, 10_000);
+  });
 });

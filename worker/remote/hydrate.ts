@@ -228,26 +228,47 @@ function pack(records: readonly JournalRecord[]): JournalRecord[] {
 }
 
 /**
+ * Waits before each new attempt to download a store whose data the browser
+ * lost, after a network fault: a blip while it opens must not turn into
+ * DATA_LOST when the bucket holds the data. About 3 s in all, then it gives up.
+ */
+export const REBUILD_RETRY_MS = [250, 750, 2_000];
+
+/**
  * A new device (or a cleared or wiped database) starts from the remote: the
  * download is written to IndexedDB while the state is rebuilt from it in
  * memory. Offline, it opens empty: the uploader then refuses to mix its
  * commits with the remote's history (REMOTE_CONFLICT) instead of losing either.
+ * A store whose data was lost (`dataLost`) tries again a few times first,
+ * unless the browser says it is offline.
  */
-export async function hydrateIfEmpty(db: Database, def: AnyDefinition, remote: Remote, now: () => number): Promise<LoadedState | undefined> {
+export async function hydrateIfEmpty(
+  db: Database,
+  def: AnyDefinition,
+  remote: Remote,
+  now: () => number,
+  { dataLost = false }: { dataLost?: boolean } = {},
+): Promise<LoadedState | undefined> {
   if (!(await isEmpty(db))) return undefined;
-  const started = now();
-  try {
-    const downloaded = await download(remote, def, now);
-    if (!downloaded) return undefined;
-    const writing = writeDownload(db, remote.target, downloaded);
-    writing.catch(() => {}); // awaited below; the rebuild may throw first
-    const loaded = rebuildDownload(def, downloaded, started, now);
-    await writing;
-    loaded.report = { ...loaded.report, source: 'remote', remote: downloaded.report };
-    return loaded;
-  } catch (error) {
-    if (error instanceof RemoteFault && error.kind === 'transient') return undefined;
-    throw toRemoteError(error, `download store "${def.name}" from ${remote.target}`);
+  for (let attempt = 0; ; attempt++) {
+    const started = now();
+    try {
+      const downloaded = await download(remote, def, now);
+      if (!downloaded) return undefined;
+      const writing = writeDownload(db, remote.target, downloaded);
+      writing.catch(() => {}); // awaited below; the rebuild may throw first
+      const loaded = rebuildDownload(def, downloaded, started, now);
+      await writing;
+      loaded.report = { ...loaded.report, source: 'remote', remote: downloaded.report };
+      return loaded;
+    } catch (error) {
+      if (!(error instanceof RemoteFault && error.kind === 'transient')) {
+        throw toRemoteError(error, `download store "${def.name}" from ${remote.target}`);
+      }
+      const offline = (globalThis.navigator as Navigator | undefined)?.onLine === false;
+      if (!dataLost || offline || attempt >= REBUILD_RETRY_MS.length) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, REBUILD_RETRY_MS[attempt]));
+    }
   }
 }
 
