@@ -6,8 +6,8 @@
 import { expect, it } from 'vitest';
 import { waitIn, type EnginePage } from './drivers/driver';
 import { describeInEachEngine, type EngineUnderTest } from './engines/each-engine';
-import type { EnginePageApi, EngineWindow, Outcome } from './pages/engine';
 import { CURRENT_VERSION, numberedCommit, stateAfter, type EngineStoreConfig } from './pages/engine.store';
+import { ok, tm } from './engines/engine-page';
 
 function uniqueStore(label: string): EngineStoreConfig {
   return { name: `loss-${label}-${Math.random().toString(36).slice(2, 10)}`, version: CURRENT_VERSION };
@@ -17,21 +17,6 @@ async function openEnginePage(engine: EngineUnderTest): Promise<{ page: EnginePa
   const page = await engine.openPage('/test/browser/pages/engine.html');
   await waitIn(page, () => 'tm' in window, undefined, { what: 'the engine page to publish window.tm' });
   return { page, errors: page.errors };
-}
-
-function tm<M extends keyof EnginePageApi>(page: EnginePage, method: M, ...args: Parameters<EnginePageApi[M]>) {
-  return page.evaluate(
-    ({ method, args }) => {
-      const api = (window as unknown as EngineWindow).tm as unknown as Record<string, (...a: unknown[]) => unknown>;
-      return api[method]!(...args);
-    },
-    { method, args: args as unknown[] },
-  ) as Promise<Awaited<ReturnType<EnginePageApi[M]>>>;
-}
-
-function ok<T>(outcome: Outcome<T>, what: string): T {
-  if (!outcome.ok) throw new Error(`${what} failed on the page with ${outcome.error.code ?? outcome.error.name}: ${outcome.error.message}`);
-  return outcome.value;
 }
 
 /** Whether the page has the Origin Private File System (WebKitGTK has no navigator.storage at all). */

@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { hashState } from 'tidemark';
 import { waitIn, type EnginePage } from './drivers/driver';
 import { describeInEachEngine, type EngineUnderTest } from './engines/each-engine';
-import type { EnginePageApi, EngineWindow, ErrorFacts, Outcome } from './pages/engine';
+import type { EngineWindow, ErrorFacts, Outcome } from './pages/engine';
 import { CURRENT_VERSION, OLDER_VERSION, numberedCommit, stateAfter, type EngineStoreConfig } from './pages/engine.store';
+import { ok, tm } from './engines/engine-page';
 
 const enginePage = '/test/browser/pages/engine.html';
 /** Part of the VERSION_AHEAD message of a version-1 build opening version-2 data. */
@@ -31,31 +32,7 @@ function pageReady(page: EnginePage) {
 }
 
 /** Calls a helper of the page's window.tm and returns its (cloned) result. */
-function tm<M extends keyof EnginePageApi>(
-  page: EnginePage,
-  method: M,
-  ...args: Parameters<EnginePageApi[M]>
-): Promise<Awaited<ReturnType<EnginePageApi[M]>>> {
-  return page.evaluate(
-    ({ method, args }) => {
-      const api = (window as unknown as EngineWindow).tm as unknown as Record<string, (...a: unknown[]) => unknown>;
-      const call = api[method];
-      if (!call) throw new Error(`window.tm has no helper ${method}`);
-      return call(...args);
-    },
-    { method, args: args as unknown[] },
-  ) as Promise<Awaited<ReturnType<EnginePageApi[M]>>>;
-}
-
 /** The value of an outcome, or a failure that says what went wrong on the page. */
-function ok<T>(outcome: Outcome<T>, what: string): T {
-  if (!outcome.ok) {
-    const { name, code, message } = outcome.error;
-    throw new Error(`${what} failed on the page with ${name}${code ? ` ${code}` : ''}: ${message}`);
-  }
-  return outcome.value;
-}
-
 /** The error of an outcome that had to fail. */
 function failed<T>(outcome: Outcome<T>, what: string): ErrorFacts {
   if (outcome.ok) throw new Error(`${what} should have failed, but resolved with ${JSON.stringify(outcome.value)}`);

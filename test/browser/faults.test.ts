@@ -2,11 +2,10 @@
 // protocol (as a full disk would). The page sees the fault as an error code
 // on the commit that met it, and nothing else is lost. (faultyIndexedDB in
 // the worker runs in every engine: engines/faults.test.ts.)
-import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness, type HarnessPage } from './harness';
-import type { EnginePageApi, EngineWindow, Outcome } from './pages/engine';
 import { CURRENT_VERSION, type EngineStoreConfig } from './pages/engine.store';
+import { ok, tm } from './engines/engine-page';
 
 let harness: Harness | undefined;
 const started = () => harness ?? expect.unreachable('startHarness() did not finish');
@@ -29,21 +28,6 @@ async function openEnginePage(): Promise<HarnessPage> {
   opened.push(page);
   await waitFor(page.page, () => 'tm' in window, { what: 'the engine page to publish window.tm' });
   return page;
-}
-
-function tm<M extends keyof EnginePageApi>(page: Page, method: M, ...args: Parameters<EnginePageApi[M]>) {
-  return page.evaluate(
-    ({ method, args }) => {
-      const api = (window as unknown as EngineWindow).tm as unknown as Record<string, (...a: unknown[]) => unknown>;
-      return api[method]!(...args);
-    },
-    { method, args: args as unknown[] },
-  ) as Promise<Awaited<ReturnType<EnginePageApi[M]>>>;
-}
-
-function ok<T>(outcome: Outcome<T>, what: string): T {
-  if (!outcome.ok) throw new Error(`${what} failed on the page with ${outcome.error.code ?? outcome.error.name}: ${outcome.error.message}`);
-  return outcome.value;
 }
 
 /** Incompressible text, so the quota is met by bytes as written (LevelDB compresses). */

@@ -13,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { findChromium, LAUNCH_ARGS, MISSING_BROWSER_HELP } from '../../scripts/chromium.mjs';
-import type { Connected, EnginePageApi, EngineWindow, Outcome } from './pages/engine';
+import type { Connected } from './pages/engine';
 import { CURRENT_VERSION, type EngineStoreConfig } from './pages/engine.store';
+import { ok, tm } from './engines/engine-page';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -384,21 +385,6 @@ async function openPage(browser: Browser, url: string, onAck: (n: number) => voi
 
 function expectDefaultContext(): never {
   throw new Error('Chromium connected over CDP without its default (persistent) context');
-}
-
-function tm<M extends keyof EnginePageApi>(page: Page, method: M, ...args: Parameters<EnginePageApi[M]>) {
-  return page.evaluate(
-    ({ method, args }) => {
-      const api = (window as unknown as EngineWindow).tm as unknown as Record<string, (...a: unknown[]) => unknown>;
-      return api[method]!(...args);
-    },
-    { method, args: args as unknown[] },
-  ) as Promise<Awaited<ReturnType<EnginePageApi[M]>>>;
-}
-
-function ok<T>(outcome: Outcome<T>, what: string): T {
-  if (!outcome.ok) throw new Error(`${what} failed on the page with ${outcome.error.code ?? outcome.error.name}: ${outcome.error.message}`);
-  return outcome.value;
 }
 
 /** A Vite dev server for the test pages (engine and remote) on a free port. */

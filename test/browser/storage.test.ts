@@ -5,9 +5,10 @@
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness, type HarnessPage } from './harness';
-import type { EnginePageApi, EngineWindow, Outcome } from './pages/engine';
+import type { Outcome } from './pages/engine';
 import { CURRENT_VERSION, numberedCommit, type EngineStoreConfig } from './pages/engine.store';
 import type { ConnectOptions } from 'tidemark';
+import { tm } from './engines/engine-page';
 
 let harness: Harness | undefined;
 const started = () => harness ?? expect.unreachable('startHarness() did not finish');
@@ -22,13 +23,6 @@ afterEach(async () => {
   for (const session of sessions.splice(0)) await session.detach();
   for (const { context } of opened.splice(0)) await context.close();
 });
-
-function tm<M extends keyof EnginePageApi>(page: Page, method: M, ...args: Parameters<EnginePageApi[M]>): Promise<Awaited<ReturnType<EnginePageApi[M]>>> {
-  return page.evaluate(
-    ({ method, args }) => ((window as unknown as EngineWindow).tm as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args),
-    { method, args: args as unknown[] },
-  ) as Promise<Awaited<ReturnType<EnginePageApi[M]>>>;
-}
 
 function ok<T>(outcome: Outcome<T>): T {
   if (!outcome.ok) throw new Error(`failed on the page with ${outcome.error.code ?? outcome.error.name}: ${outcome.error.message}`);

@@ -5,27 +5,12 @@
 // works and the copy says it cannot be written.
 import { expect, it } from 'vitest';
 import { waitIn, type EnginePage } from '../drivers/driver';
-import type { EnginePageApi, EngineWindow, Outcome } from '../pages/engine';
 import { CURRENT_VERSION, stateAfter, type EngineStoreConfig } from '../pages/engine.store';
 import { describeInEachEngine } from './each-engine';
+import { ok, tm } from './engine-page';
 
 function uniqueStore(label: string): EngineStoreConfig {
   return { name: `copy-${label}-${Math.random().toString(36).slice(2, 10)}`, version: CURRENT_VERSION, localCopy: true };
-}
-
-function tm<M extends keyof EnginePageApi>(page: EnginePage, method: M, ...args: Parameters<EnginePageApi[M]>) {
-  return page.evaluate(
-    ({ method, args }) => {
-      const api = (window as unknown as EngineWindow).tm as unknown as Record<string, (...a: unknown[]) => unknown>;
-      return api[method]!(...args);
-    },
-    { method, args: args as unknown[] },
-  ) as Promise<Awaited<ReturnType<EnginePageApi[M]>>>;
-}
-
-function ok<T>(outcome: Outcome<T>, what: string): T {
-  if (!outcome.ok) throw new Error(`${what} failed on the page with ${outcome.error.code ?? outcome.error.name}: ${outcome.error.message}`);
-  return outcome.value;
 }
 
 async function ready(page: EnginePage): Promise<EnginePage> {
