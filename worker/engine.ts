@@ -8,6 +8,7 @@ import type { PastState } from './history/state-at.js';
 import { msUntilCheckpoint } from './checkpoint-policy.js';
 import { openDatabase, type Database } from './database.js';
 import { FellBehind, writeBatch } from './journal.js';
+import { WriterRole } from './writer-role.js';
 import { loadState, type LoadedState } from './load.js';
 import type { SnapshotRecord } from './records.js';
 import { encodeState } from './snapshot-codec.js';
@@ -118,6 +119,8 @@ export class Engine {
   private commitCount = 0;
   private readonly listeners = new Set<(change: EngineChange) => void>();
   private readonly tabs: TabChannel | undefined;
+  /** Undefined in sync mode (the syncer writes the journal too) and where no lock spans tabs: every write reads the tail. */
+  private readonly role: WriterRole | undefined;
   private uploader: Uploader | undefined;
   /**
    * Sync mode: the journal is the shared log, and this device's own commits
@@ -145,6 +148,7 @@ export class Engine {
     if ((options.broadcast ?? true) && typeof BroadcastChannel === 'function') {
       this.tabs = new TabChannel(def.name, (seq) => seq > this.seq && this.catchUp());
     }
+    if (options.remote?.mode !== 'sync') this.role = WriterRole.open(def.name, options.indexedDB ?? globalThis.indexedDB);
     if (options.remote?.mode === 'sync') {
       this.shared = { state: loaded.unparsed === undefined ? loaded.state : JSON.parse(loaded.unparsed), seq: loaded.seq };
       this.syncer = this.newSyncer(options.remote);
@@ -349,8 +353,10 @@ export class Engine {
     const durability = batch.some((c) => c.strict) ? 'strict' : 'relaxed';
     if (this.shared) return this.writeToOutbox(batch, durability);
     let outcome;
+    if (batch.length > 0) this.role?.want(); // a catch-up only reads
     try {
-      outcome = await writeBatch(this.db, this.def, { state: this.state, seq: this.seq }, batch, durability, this.now());
+      const tailKnown = this.role?.knowsTail(this.seq) ?? false;
+      outcome = await writeBatch(this.db, this.def, { state: this.state, seq: this.seq }, batch, durability, this.now(), tailKnown);
     } catch (error) {
       return this.batchFailed(error, batch, 'write to the journal');
     }
@@ -364,6 +370,7 @@ export class Engine {
       typeof result === 'number' ? batch[i]!.resolve({ seq: result }) : batch[i]!.reject(result),
     );
     if (outcome.written.length > 0) {
+      this.role?.appended(outcome.seq);
       this.tabs?.announce(this.seq);
       this.markData();
     }
@@ -516,7 +523,8 @@ export class Engine {
       const encoded = await encodeState(state);
       const record: SnapshotRecord = { seq, at, kind, version: this.def.version, codec: 'json+gzip', ...encoded };
       const damaged = dropDamaged ? this.report.damaged.map((d) => d.seq) : [];
-      await writeSnapshot(this.db, record, this.def.retention.snapshots, damaged, at - this.def.retention.rewindMs);
+      const trimThrough = this.role ? this.role.trimLimit(seq) : Infinity;
+      await writeSnapshot(this.db, record, this.def.retention.snapshots, damaged, at - this.def.retention.rewindMs, trimThrough);
       this.lastSnapshot = { seq, at, kind, version: record.version, bytes: record.bytes.byteLength, rawBytes: record.rawBytes, hash: record.hash };
       this.eventsAtSnapshot = eventsAt;
       this.lastSnapshotAt = at;
@@ -754,6 +762,7 @@ export class Engine {
     this.closedBecause = reason;
     clearTimeout(this.timer);
     this.tabs?.close();
+    this.role?.close();
     const error = this.closedError();
     this.uploader?.stop(error);
     this.syncer?.stop(error);

@@ -3,9 +3,11 @@ import type { Reducers, StoreDefinition } from '../src/define-store.js';
 import type { CommitRecord, StoredEvent } from '../src/types.js';
 import type { IDBPTransaction } from 'idb';
 import type { Database, TidemarkSchema } from './database.js';
+import { commitNow } from './commit-now.js';
 import { commitsAtCurrentVersion } from './load.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
+type JournalTransaction = IDBPTransaction<TidemarkSchema, ['journal'], 'readwrite'>;
 
 /** One commit waiting to be written. */
 export interface CommitRequest {
@@ -40,6 +42,11 @@ export class FellBehind extends Error {
  * serialises readwrite transactions on `journal`, so reading the tail and
  * appending at the next seq inside one transaction makes it the sequencer.
  *
+ * With `tailKnown` (the writer role: see writer-role.ts) the read is skipped
+ * and the batch appended at `base.seq + 1` straight away; if another tab
+ * wrote there, `add` fails on the existing key and the batch is written again
+ * after a read, so a wrong guess costs time, never a commit.
+ *
  * Rules: a commit whose reducers throw is left out (its slot in `results` holds
  * the error) and the others still go; nothing is visible to the caller until
  * the transaction completes; with an empty batch this only catches up, read-only.
@@ -51,13 +58,17 @@ export async function writeBatch(
   batch: readonly CommitRequest[],
   durability: 'strict' | 'relaxed',
   at: number,
+  tailKnown = false,
 ): Promise<BatchOutcome> {
+  if (tailKnown && batch.length > 0) {
+    try {
+      return await appendBatch(db, def, base, batch, durability, at, []);
+    } catch (error) {
+      if ((error as { name?: unknown } | null)?.name !== 'ConstraintError') throw error;
+    }
+  }
   // An empty batch only catches up; a readonly transaction does not wait behind writers.
-  const tx = db.transaction('journal', batch.length > 0 ? 'readwrite' : 'readonly', { durability }) as IDBPTransaction<
-    TidemarkSchema,
-    ['journal'],
-    'readwrite'
-  >;
+  const tx = db.transaction('journal', batch.length > 0 ? 'readwrite' : 'readonly', { durability }) as JournalTransaction;
   let state = base.state;
   let seq = base.seq;
   let eventsApplied = 0;
@@ -78,7 +89,27 @@ export async function writeBatch(
     await tx.done.catch(() => {});
     throw error;
   }
+  if (batch.length === 0) {
+    await tx.done;
+    return { state, seq, foreign, written: [], results: [], eventsApplied };
+  }
+  const outcome = await appendBatch(db, def, { state, seq }, batch, durability, at, foreign, tx);
+  return { ...outcome, eventsApplied: outcome.eventsApplied + eventsApplied };
+}
 
+/** Applies the batch on `base` and adds it as one record at `base.seq + 1`, in `tx` or a transaction of its own. */
+async function appendBatch(
+  db: Database,
+  def: AnyDefinition,
+  base: { state: unknown; seq: number },
+  batch: readonly CommitRequest[],
+  durability: 'strict' | 'relaxed',
+  at: number,
+  foreign: CommitRecord[],
+  tx: JournalTransaction = db.transaction('journal', 'readwrite', { durability }) as JournalTransaction,
+): Promise<BatchOutcome> {
+  let { state, seq } = base;
+  let eventsApplied = 0;
   const written: CommitRecord[] = [];
   const results: Array<number | Error> = batch.map((request) => {
     try {
@@ -94,9 +125,7 @@ export async function writeBatch(
   if (written.length > 0) {
     // `add`, not `put`: if two writers ever claimed one seq, the second fails loudly.
     const added = tx.store.add({ seq: written[0]!.seq, last: seq, version: def.version, commits: written });
-    // Nothing more goes in this transaction: commit now instead of after `add` reports back,
-    // one round trip to the storage process less per batch. A failed `add` still aborts it.
-    if (typeof tx.commit === 'function') tx.commit();
+    commitNow(tx); // nothing more goes in this transaction
     await Promise.all([added, tx.done]);
   } else {
     await tx.done;

@@ -4,7 +4,10 @@ import type { CommitRecord, SnapshotKind, StoredEvent } from '../src/types.js';
 // change: bump STORAGE_FORMAT and teach the loader the old shape.
 
 /** The IndexedDB schema version of tidemark's own stores (not the user's `version`). */
-export const STORAGE_FORMAT = 3; // 2: the `remote` store; 3: the `outbox` store (sync mode)
+// 2: the `remote` store; 3: the `outbox` store (sync mode); 4: no new store, but writers take the
+// writer role (writer-role.ts), and a build from before it, which trims the journal without it, must
+// not write beside one that appends without reading: opening at 4 closes its connections.
+export const STORAGE_FORMAT = 4;
 
 /** One journal record: every commit written by one transaction. Keyed by `seq`. */
 export interface JournalRecord {

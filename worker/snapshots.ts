@@ -28,6 +28,8 @@ export async function writeSnapshot(
   keep: number,
   damaged: readonly number[] = [],
   keepRewindsSince = Infinity,
+  /** Trim no further than this seq (the writer role's rule, see writer-role.ts). */
+  trimLimit = Infinity,
 ): Promise<void> {
   const tx = db.transaction(['snapshots', 'journal'], 'readwrite', { durability: 'strict' });
   // A failed put rejects first, and then `done` too, before it is awaited: that one must not go unhandled.
@@ -49,7 +51,7 @@ export async function writeSnapshot(
     keys[Math.max(0, keys.length - keep)],
     tx.objectStore('journal').openKeyCursor(null, 'prev'),
   ]);
-  const trimThrough = oldestKept === undefined || !newest ? 0 : Math.min(oldestKept, newest.key - 1);
+  const trimThrough = oldestKept === undefined || !newest ? 0 : Math.min(oldestKept, newest.key - 1, trimLimit);
   if (trimThrough >= 1) await tx.objectStore('journal').delete(IDBKeyRange.upperBound(trimThrough));
   await tx.done;
 }

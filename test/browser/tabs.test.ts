@@ -7,6 +7,7 @@ import type { BrowserContext, JSHandle, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness';
 import type { RawJournalRecord, TabsPage, TabsState, TabsVariant, TabsView, TabsWindow } from './pages/tabs';
+import { storeOf } from './pages/tabs.store';
 
 interface Tab {
   readonly name: string;
@@ -129,6 +130,40 @@ function checkJournal(records: readonly RawJournalRecord[], state: TabsState): v
     expect(appended?.item).toMatch(new RegExp(`^${String(counted?.tab)}:\\d+$`));
   }
   expect(commits.map((c) => c.events[1]!.item)).toEqual(state.list);
+}
+
+/** Rejects with `what` if `promise` has not settled within `ms`. */
+async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Pauses the one running worker whose URL holds `urlPart` in the debugger,
+ * through the DevTools protocol: its thread runs nothing until `resume()`,
+ * as when the browser freezes a tab, and it holds its Web Locks meanwhile.
+ */
+async function pauseOnlyWorker(urlPart: string): Promise<{ resume: () => Promise<void> }> {
+  const cdp = await (harness ?? expect.unreachable('startHarness() did not finish')).browser.newBrowserCDPSession();
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const workers = targetInfos.filter((target) => target.type === 'worker' && target.url.includes(urlPart));
+  expect(workers, `one worker of ${urlPart} running`).toHaveLength(1);
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: workers[0]!.targetId, flatten: false });
+  let id = 0;
+  const send = (method: string) => cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: ++id, method }) });
+  await send('Debugger.enable');
+  await send('Debugger.pause');
+  return {
+    async resume() {
+      await send('Debugger.resume');
+      await cdp.detach();
+    },
+  };
 }
 
 /** How often consecutive list items come from different tabs: shows how finely the tabs' commits interleaved. */
@@ -270,6 +305,33 @@ describe('several tabs on one store, each with its own worker', () => {
     expect((await stats(a)).seq).toBe(54);
 
     expect([a, b, q].flatMap((tab) => tab.errors)).toEqual([]);
+  });
+
+  it("a tab whose worker is frozen while it holds the writer role blocks no other tab's commits or trims; woken, it appends after them", async () => {
+    const context = await newContext();
+    const a = await openTab(context, 'A', 'trim');
+    await burst(a, 5);
+    // From its first commit on, A's worker holds the writer role (a Web Lock) and appends without reading the tail.
+    const writerLock = `tidemark:${storeOf('trim').name}:writer`;
+    await expect.poll(() => a.page.evaluate(async () => (await navigator.locks.query()).held?.map((lock) => lock.name))).toContain(writerLock);
+    const frozen = await pauseOnlyWorker('tabs.worker');
+
+    const b = await openTab(context, 'B', 'trim');
+    for (let round = 0; round < 3; round++) {
+      // Commits complete without the role (B reads the tail); a hang here would be the frozen holder blocking B.
+      await within(5_000, burst(b, 5), `B's commits while A's worker is frozen`);
+      await within(5_000, b.handle.evaluate((tabs) => tabs.store.checkpoint()), `B's checkpoint while A's worker is frozen`);
+    }
+    expect(await acked(b)).toHaveLength(15);
+    // Retention keeps one snapshot, but B, without the role, trimmed nothing A could append over.
+    expect((await stats(b)).journal.firstSeq).toBe(1);
+
+    await frozen.resume();
+    await burst(a, 5);
+    const { state } = await converge([a, b], 25);
+    checkJournal(await readJournal(a), state);
+    expect(state.list).toEqual([...itemsOf('A', 5), ...itemsOf('B', 15), ...itemsOf('A', 10).slice(5)]);
+    expect([a, b].flatMap((tab) => tab.errors)).toEqual([]);
   });
 
   it("a commit in one tab reaches every other tab's subscribers without their asking", async () => {

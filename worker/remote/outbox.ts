@@ -2,6 +2,7 @@ import { applyEvents } from '../../src/apply-events.js';
 import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import type { CommitRecord, RejectedCommit, StoredEvent } from '../../src/types.js';
 import type { IDBPTransaction } from 'idb';
+import { commitNow } from '../commit-now.js';
 import type { Database, TidemarkSchema } from '../database.js';
 import { FellBehind, type CommitRequest } from '../journal.js';
 import { commitsAtCurrentVersion } from '../load.js';
@@ -105,7 +106,7 @@ export async function writeOutbox(
     adds.push(tx.objectStore('outbox').add({ origin: request.origin, at, version: def.version, events: request.events }));
     return seq;
   });
-  if (typeof tx.commit === 'function' && adds.length > 0) tx.commit();
+  if (adds.length > 0) commitNow(tx);
   await Promise.all([...adds, tx.done]);
   return { shared, sharedCommits, pending, state, results, written, stateAfter };
 }

@@ -10,7 +10,7 @@ import type { Remote } from './remote.js';
 import { RemoteLoop, type LoopHost } from './remote-loop.js';
 import { syncOnce } from './shared-log.js';
 import { uploadSharedSnapshot } from './shared-snapshot.js';
-import { withUploadLock } from './upload-lock.js';
+import { withUploadLock } from '../device-lock.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 

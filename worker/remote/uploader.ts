@@ -5,7 +5,7 @@ import { readHeader, readSegmentObject, segmentKey, segmentObject, seqOfKey, sna
 import { RemoteFault, type Remote } from './remote.js';
 import { RemoteLoop, type LoopHost } from './remote-loop.js';
 import { readCursor, readPending, writeCursor } from './upload-cursor.js';
-import { withUploadLock } from './upload-lock.js';
+import { withUploadLock } from '../device-lock.js';
 
 /** Journal records read per step; a segment takes as many as fit in `segmentBytes`. */
 const RECORDS_PER_READ = 5000;

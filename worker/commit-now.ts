@@ -1,0 +1,21 @@
+/**
+ * WebKit (Safari, WebKitGTK) leaves a transaction that was told to commit()
+ * unfinished when its worker is terminated meanwhile, and it then blocks the
+ * database for every later connection: measured with WebKitGTK 2.50, a
+ * worker started after terminate() in the middle of commits never opened the
+ * store in 4 of 6 runs, and always did without commit(). There the
+ * transaction commits by itself once its requests are done.
+ */
+const webKit = (() => {
+  const ua = (globalThis.navigator as { userAgent?: string } | undefined)?.userAgent ?? '';
+  return /AppleWebKit\//.test(ua) && !/(Chrome|Chromium)\//.test(ua);
+})();
+
+/**
+ * Commits `tx` now, after its last request, instead of once those requests
+ * have reported back: one round trip to the storage process less. A failed
+ * request still aborts it.
+ */
+export function commitNow(tx: { commit?: () => void }): void {
+  if (!webKit && typeof tx.commit === 'function') tx.commit();
+}
