@@ -150,6 +150,7 @@ export class Engine {
       this.syncer = this.newSyncer(options.remote);
     } else {
       this.uploader = this.newUploader();
+      if (loaded.snapshot) this.uploader?.offerSnapshot(loaded.snapshot);
     }
   }
 
@@ -518,6 +519,7 @@ export class Engine {
       const damaged = dropDamaged ? this.report.damaged.map((d) => d.seq) : [];
       await writeSnapshot(this.db, record, this.def.retention.snapshots, damaged, at - this.def.retention.rewindMs);
       this.lastSnapshot = { seq, at, kind, version: record.version, bytes: record.bytes.byteLength, rawBytes: record.rawBytes, hash: record.hash };
+      this.uploader?.offerSnapshot(record);
       this.eventsAtSnapshot = eventsAt;
       this.lastSnapshotAt = at;
       this.lastCheckpointError = null;
