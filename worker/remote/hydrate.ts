@@ -229,6 +229,9 @@ export async function writeDownload(db: Database, target: string, { snapshot, re
   if (snapshot) writes.push(tx.objectStore('snapshots').add(snapshot));
   if (heads) writes.push(tx.objectStore('remote').put({ seq: report.seq, heads }, 'heads'));
   writes.push(tx.objectStore('remote').put({ target, through: report.seq, snapshotSeq: report.snapshotSeq }, 'upload'));
+  // Committed now: the rebuild holds the worker's thread for a while, and an auto-commit would wait
+  // for it to deliver every request's success event first.
+  if (typeof tx.commit === 'function') tx.commit();
   await Promise.all([...writes, tx.done]);
 }
 
