@@ -48,7 +48,11 @@ type Step =
  * Rules: a snapshot goes up before the segments after it, and a segment
  * always starts right after the cursor, so the bucket never has a hole that
  * a snapshot does not cover; when local retention trimmed records never
- * uploaded, the newest local snapshot goes up instead of them.
+ * uploaded, the newest local snapshot goes up instead of them. Steps are
+ * planned ahead, each from the cursor the one before should leave, and one
+ * is sent only if the cursor is really there: any other outcome (a
+ * reconcile that moved it, an object found already there, a snapshot pruned
+ * meanwhile) throws the plans away and plans again from the cursor.
  */
 export class Uploader extends RemoteLoop {
   private uploadedSeq = 0;
