@@ -21,7 +21,7 @@ const TIDEMARK_ROWS = [
   'floor.history-read',
   'floor.state-at.read', 'tidemark.state-at.start', 'tidemark.state-at.end', 'tidemark.state-at.stall',
   // The remote rows, against the suite's Ceph RGW (the browser project's global setup starts it).
-  'floor.s3-put', 'tidemark.remote.upload', 'tidemark.remote.main-thread', 'floor.s3-get-decode', 'tidemark.remote.hydrate',
+  'floor.s3-put', 'floor.s3-read-put', 'tidemark.remote.upload', 'tidemark.remote.main-thread', 'floor.s3-get-decode', 'floor.s3-get-decode-write', 'tidemark.remote.hydrate',
   // The sync rows: two browsers as two devices, driven from Node (bench/sync.mjs).
   'floor.s3-roundtrip', 'tidemark.sync.arrival', 'tidemark.sync.push-offline-commits', 'tidemark.sync.rebase-offline-commits',
 ];

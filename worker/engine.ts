@@ -154,6 +154,7 @@ export class Engine {
       this.syncer = this.newSyncer(options.remote);
     } else {
       this.uploader = this.newUploader();
+      if (loaded.snapshot) this.uploader?.offerSnapshot(loaded.snapshot);
     }
   }
 
@@ -191,6 +192,9 @@ export class Engine {
     const now = options.now ?? Date.now;
     let engine: Engine | undefined;
     let browserSaidLost: string | undefined;
+    // The remote code loads while the database opens.
+    const remoteParts = options.remote ? import('./remote/for-engine.js') : undefined;
+    remoteParts?.catch(() => {}); // awaited below, unless the open fails first
     const db = await openDatabase(
       def.name,
       indexedDB,
@@ -199,15 +203,14 @@ export class Engine {
     );
     let empty: boolean;
     try {
-      const remoteParts = options.remote ? await import('./remote/for-engine.js') : undefined;
       let loaded = await loadState(db, def, now);
       empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
       const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);
-      if (empty && remoteParts) loaded = (await remoteParts.hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined })) ?? loaded;
+      if (empty && remoteParts) loaded = (await (await remoteParts).hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined })) ?? loaded;
       if (dataLoss) loaded.report = { ...loaded.report, dataLoss: loaded.report.remote ? { ...dataLoss, recoveredThrough: loaded.seq } : dataLoss };
-      engine = new Engine(def, db, loaded, options, now, remoteParts);
+      engine = new Engine(def, db, loaded, options, now, await remoteParts);
     } catch (error) {
       db.close();
       throw toTidemarkError(error, `load store "${def.name}"`);
@@ -526,6 +529,7 @@ export class Engine {
       const trimThrough = this.role ? this.role.trimLimit(seq) : Infinity;
       await writeSnapshot(this.db, record, this.def.retention.snapshots, damaged, at - this.def.retention.rewindMs, trimThrough);
       this.lastSnapshot = { seq, at, kind, version: record.version, bytes: record.bytes.byteLength, rawBytes: record.rawBytes, hash: record.hash };
+      this.uploader?.offerSnapshot(record);
       this.eventsAtSnapshot = eventsAt;
       this.lastSnapshotAt = at;
       this.lastCheckpointError = null;

@@ -36,6 +36,8 @@ export interface LoadedState {
   report: LoadReport;
   /** The state's JSON, when the load has it for free (a snapshot with nothing after it). */
   stateJson: string | undefined;
+  /** The local snapshot the state was rebuilt from, bytes and all (the uploader may send it); undefined when none was. */
+  snapshot?: SnapshotRecord;
 }
 
 /**
@@ -86,7 +88,7 @@ async function loadNewest(db: Database, def: AnyDefinition, started: number, now
   const rebuild = new Rebuild(def, []);
   rebuild.fromSnapshot(json, record);
   rebuild.apply(suffix);
-  return rebuild.finish(started, now);
+  return { ...rebuild.finish(started, now), snapshot: record };
 }
 
 /** Every snapshot from the newest down until one verifies, then the journal after it, in batches. */
@@ -96,6 +98,7 @@ async function loadWithFallback(db: Database, def: AnyDefinition, started: numbe
   const damaged: LoadReport['damaged'] = [];
   const rebuild = new Rebuild(def, damaged);
   const keys = await snapshots.getAllKeys();
+  let used: SnapshotRecord | undefined;
   // Snapshots are checked inside the transaction, so synchronously, by fflate: a store
   // without snapshots (a new one) never loads it. This transaction is dropped meanwhile.
   if (keys.length > 0 && !fflate) return loadWithFallback(db, def, started, now, await loadFflate());
@@ -113,6 +116,7 @@ async function loadWithFallback(db: Database, def: AnyDefinition, started: numbe
       continue;
     }
     rebuild.fromSnapshot(json, record);
+    used = record;
   }
 
   const journal = tx.objectStore('journal');
@@ -125,7 +129,7 @@ async function loadWithFallback(db: Database, def: AnyDefinition, started: numbe
     throw missingHistory(def, 0, undefined, damaged);
   }
   await tx.done;
-  return rebuild.finish(started, now);
+  return { ...rebuild.finish(started, now), ...(used && { snapshot: used }) };
 }
 
 /**

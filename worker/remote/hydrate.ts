@@ -1,13 +1,14 @@
 import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import { TidemarkError } from '../../src/errors.js';
 import type { HydrationReport } from '../../src/types.js';
+import { commitNow } from '../commit-now.js';
 import type { Database } from '../database.js';
 import { isEmpty } from '../snapshots.js';
 import { rebuildState, type LoadedState } from '../load.js';
 import { RemoteFault } from './remote.js';
 import { toRemoteError } from './remote-error.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
-import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey, snapshotKey, type Heads } from './objects.js';
+import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey, snapshotKey, type Heads, type SegmentHeader } from './objects.js';
 import { advanceHeads } from './shared-snapshot.js';
 import type { Remote } from './remote.js';
 
@@ -64,17 +65,24 @@ async function downloadListed(remote: Remote, def: AnyDefinition, now: () => num
   if (snapshotKeys.length === 0 && segmentKeys.length === 0) return undefined;
 
   // From the newest snapshot down (and last from seq 0): the snapshot and the
-  // segments after it are fetched together, a few at a time.
+  // segments after it are fetched together, a few at a time, each verified
+  // as it arrives while the others download.
   for (const key of [...snapshotKeys.reverse(), undefined]) {
     const base = key === undefined ? 0 : seqOfKey(key);
     const after = segmentKeys.filter((k) => seqOfKey(k) > base);
-    const [snapshotObject, ...segmentObjects] = await inParallel([key, ...after], DOWNLOADS_AT_ONCE, (k) => (k === undefined ? undefined : remote.get(k, signal)));
+    const snapshotFetch = key === undefined ? undefined : fetchAndRead(remote, key, signal, (bytes) => readSnapshotObject(bytes, key, def.name));
+    snapshotFetch?.catch(() => {}); // awaited below, unless a segment's download fails first
+    const segmentObjects = await inParallel(after, DOWNLOADS_AT_ONCE - (snapshotFetch ? 1 : 0), (k) => fetchAndRead(remote, k, signal, (bytes) => readSegmentObject(bytes, k, def.name)));
+    const snapshotObject = await snapshotFetch;
     if (!last && segmentObjects.some((object) => object === undefined)) throw new Vanished();
+    // A snapshot that appears after this point may mean compaction deleted keys of this chain (see below).
+    const relisted = remote.list('snap/', { startAfter: snapshotKey(base) }, signal);
+    relisted.catch(() => {}); // awaited below, unless this candidate is given up
     let snapshot: { record: SnapshotRecord; json: string; heads?: Heads } | undefined;
     if (key !== undefined) {
       if (!snapshotObject) continue; // deleted since the listing
       try {
-        snapshot = await readSnapshotObject(snapshotObject, key, def.name);
+        snapshot = await snapshotObject.read;
       } catch (error) {
         damaged.push({ key, reason: (error as Error).message });
         continue;
@@ -99,11 +107,11 @@ async function downloadListed(remote: Remote, def: AnyDefinition, now: () => num
         { details: { damaged, restorableThrough: seq } },
       );
     }
-    const downloaded = (snapshotObject?.length ?? 0) + bytes;
+    const downloaded = (snapshotObject?.bytes.length ?? 0) + bytes;
     // A snapshot that appeared since the listing may mean compaction deleted keys of this chain, and a
     // lagging device re-created one (an orphan, see shared-log.ts): list again.
     const listed = new Set(listedSnapshots);
-    if ((await remote.list('snap/', { startAfter: snapshotKey(base) }, signal)).some((k) => !listed.has(k))) {
+    if ((await relisted).some((k) => !listed.has(k))) {
       if (!last) throw new Vanished();
       throw new RemoteFault('transient', `LIST ${remote.target}snap/: new snapshots kept appearing during the download`);
     }
@@ -132,7 +140,18 @@ function assertProvable(remote: Remote, atSeq: number, snapshotKeys: readonly st
   );
 }
 
-/** Segments fetched at once during a hydration. */
+/** A downloaded object, with its verification (started as it arrived); undefined when it is gone. */
+type Fetched<T> = { bytes: Uint8Array; read: Promise<T> } | undefined;
+
+async function fetchAndRead<T>(remote: Remote, key: string, signal: AbortSignal | undefined, read: (bytes: Uint8Array) => Promise<T>): Promise<Fetched<T>> {
+  const bytes = await remote.get(key, signal);
+  if (!bytes) return undefined;
+  const verified = read(bytes);
+  verified.catch(() => {}); // awaited in key order, unless an earlier object fails first
+  return { bytes, read: verified };
+}
+
+/** Objects fetched at once during a hydration. */
 const DOWNLOADS_AT_ONCE = 4;
 
 /** The segments after `base`, verified and gapless; a hole or a damaged one throws. */
@@ -141,7 +160,7 @@ async function chain(
   def: AnyDefinition,
   base: number,
   keys: readonly string[],
-  objects: ReadonlyArray<Uint8Array | undefined>,
+  objects: ReadonlyArray<Fetched<{ header: SegmentHeader; records: JournalRecord[] }>>,
   atSeq: number,
   heads: Heads | undefined,
 ): Promise<{ records: JournalRecord[]; seq: number; bytes: number; heads: Heads | undefined }> {
@@ -158,9 +177,9 @@ async function chain(
         { details: { after: seq, found: seqOfKey(key) } },
       );
     }
-    bytes += object.length;
+    bytes += object.bytes.length;
     try {
-      const segment = await readSegmentObject(object, key, def.name);
+      const segment = await object.read;
       for (const record of segment.records) {
         if (record.seq > atSeq) break;
         // A point inside a record (a group commit): keep its commits up to that point.
@@ -211,6 +230,9 @@ export async function writeDownload(db: Database, target: string, { snapshot, re
   if (snapshot) writes.push(tx.objectStore('snapshots').add(snapshot));
   if (heads) writes.push(tx.objectStore('remote').put({ seq: report.seq, heads }, 'heads'));
   writes.push(tx.objectStore('remote').put({ target, through: report.seq, snapshotSeq: report.snapshotSeq }, 'upload'));
+  // Committed now: the rebuild holds the worker's thread for a while, and an auto-commit would wait
+  // for it to deliver every request's success event first.
+  commitNow(tx);
   await Promise.all([...writes, tx.done]);
 }
 
@@ -219,9 +241,10 @@ function pack(records: readonly JournalRecord[]): JournalRecord[] {
   for (const record of records) {
     const last = packed[packed.length - 1];
     if (last && last.version === record.version && last.commits.length + record.commits.length <= COMMITS_PER_RECORD) {
-      packed[packed.length - 1] = { ...last, last: record.last, commits: [...last.commits, ...record.commits] };
+      last.last = record.last;
+      last.commits.push(...record.commits); // a copy of its own (below): the downloaded records are left as they were
     } else {
-      packed.push(record);
+      packed.push({ ...record, commits: [...record.commits] });
     }
   }
   return packed;
@@ -258,6 +281,8 @@ export async function hydrateIfEmpty(
       const writing = writeDownload(db, remote.target, downloaded);
       writing.catch(() => {}); // awaited below; the rebuild may throw first
       const loaded = rebuildDownload(def, downloaded, started, now);
+      // Pages are sent the state as JSON: made while the write goes on, rather than after it.
+      loaded.stateJson ??= loaded.unparsed ?? JSON.stringify(loaded.state);
       await writing;
       loaded.report = { ...loaded.report, source: 'remote', remote: downloaded.report };
       return loaded;

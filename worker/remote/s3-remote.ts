@@ -105,7 +105,10 @@ export function s3Remote(options: S3RemoteOptions): Remote {
       const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
       let response: Response;
       try {
-        const request: RequestInit = { method, headers, signal, ...(init.body && { body: init.body as Uint8Array<ArrayBuffer> }) };
+        // The body as a Blob, not as bytes: Chromium's fetch in a worker copies and streams an ArrayBuffer
+        // body on the worker's own thread (a 1.2 MB PUT held it ~28 ms before fetch() even returned, and
+        // took 2–4× as long to answer); a Blob goes to the network process whole.
+        const request: RequestInit = { method, headers, signal, ...(init.body && { body: new Blob([init.body as Uint8Array<ArrayBuffer>]) }) };
         if (sign) {
           const signed = await sign({ method, url, headers });
           response = await fetch(signed.url, { ...request, headers: { ...headers, ...signed.headers } });

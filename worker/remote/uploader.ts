@@ -1,14 +1,23 @@
 import { TidemarkError } from '../../src/errors.js';
 import type { Database } from '../database.js';
-import type { JournalRecord, UploadCursor } from '../records.js';
+import type { JournalRecord, SnapshotRecord, UploadCursor } from '../records.js';
 import { readHeader, readSegmentObject, segmentKey, segmentObject, seqOfKey, snapshotKey, snapshotObject } from './objects.js';
 import { RemoteFault, type Remote } from './remote.js';
+import { PendingReader } from './pending-reader.js';
+import { RecentSnapshot } from './recent-snapshot.js';
 import { RemoteLoop, type LoopHost } from './remote-loop.js';
 import { readCursor, readPending, writeCursor } from './upload-cursor.js';
 import { withUploadLock } from '../device-lock.js';
 
 /** Journal records read per step; a segment takes as many as fit in `segmentBytes`. */
 const RECORDS_PER_READ = 5000;
+
+/**
+ * Steps prepared (read, serialised, compressed) ahead of the one being
+ * sent: preparing a segment takes longer than its PUT on a fast network,
+ * so two are made ahead. Each holds up to `segmentBytes` of JSON.
+ */
+const STEPS_AHEAD = 2;
 
 /** Objects past the cursor looked at when catching up with the bucket: a crash leaves one or two. */
 const RECONCILE_LIMIT = 50;
@@ -23,10 +32,10 @@ export interface UploaderHost extends LoopHost {
   checkpoint(): Promise<{ seq: number } | null>;
 }
 
-/** One thing to send, decided from the cursor, the journal and the local snapshots. */
+/** One thing to send, decided from the cursor, the journal and the local snapshots; `after` is the cursor once it is sent. */
 type Step =
-  | { type: 'snapshot'; seq: number }
-  | { type: 'segment'; records: JournalRecord[]; object: Uint8Array };
+  | { type: 'snapshot'; seq: number; after: UploadCursor }
+  | { type: 'segment'; records: JournalRecord[]; object: Uint8Array; after: UploadCursor };
 
 /**
  * Uploads the journal and snapshots to the remote, in seq order, resuming
@@ -39,13 +48,18 @@ type Step =
  * Rules: a snapshot goes up before the segments after it, and a segment
  * always starts right after the cursor, so the bucket never has a hole that
  * a snapshot does not cover; when local retention trimmed records never
- * uploaded, the newest local snapshot goes up instead of them.
+ * uploaded, the newest local snapshot goes up instead of them. Steps are
+ * planned ahead, each from the cursor the one before should leave, and one
+ * is sent only if the cursor is really there: any other outcome (a
+ * reconcile that moved it, an object found already there, a snapshot pruned
+ * meanwhile) throws the plans away and plans again from the cursor.
  */
 export class Uploader extends RemoteLoop {
   private uploadedSeq = 0;
   private lastForcedAt = -Infinity;
   /** The bucket may hold uploads the cursor does not know of: at the start, and after a failed round. */
   private mustReconcile = true;
+  private readonly recent = new RecentSnapshot();
 
   constructor(
     remote: Remote,
@@ -71,6 +85,15 @@ export class Uploader extends RemoteLoop {
     this.schedule(this.waiting ? 0 : this.policy.uploadDelayMs);
   }
 
+  /**
+   * A snapshot the engine has in memory, already durable locally (just
+   * written by a checkpoint, or read by the load): sent from memory if it
+   * is the next to go up.
+   */
+  offerSnapshot(record: SnapshotRecord): void {
+    this.recent.offer(record);
+  }
+
   /** Resolves once the remote holds every commit through `seq`; rejects if uploads stop on an error. */
   whenUploaded(seq: number): Promise<void> {
     return this.waitFor(() => this.uploadedSeq >= seq);
@@ -92,31 +115,51 @@ export class Uploader extends RemoteLoop {
     await withUploadLock(this.host.storeName, async () => {
       let cursor = await readCursor(this.host.db, this.remote.target);
       this.advance(cursor.through);
+      const reader = new PendingReader(this.host.db, RECORDS_PER_READ);
+      // The first step is prepared while the bucket is checked, and used if the check changes nothing.
+      let first = this.nextStep(cursor, reader);
+      first.catch(() => {}); // awaited below, unless the check moved the cursor
       if (this.mustReconcile) {
         const reconciled = await this.reconcile(cursor);
-        if (reconciled.through !== cursor.through) await writeCursor(this.host.db, reconciled);
-        cursor = reconciled;
         this.mustReconcile = false;
-        this.advance(cursor.through);
+        if (!sameCursor(reconciled, cursor)) {
+          await first.catch(() => {});
+          reader.drop();
+          await writeCursor(this.host.db, reconciled);
+          cursor = reconciled;
+          this.advance(cursor.through);
+          first = this.nextStep(cursor, reader);
+        }
       }
-      // A pipeline: while one object goes up, the next is read, serialised
-      // and compressed (assuming the upload succeeds), and the cursor of the
-      // previous one is written.
-      let step = await this.nextStep(cursor);
+      // A pipeline: while one object goes up, the next STEPS_AHEAD are read,
+      // serialised and compressed, one after another (each planned from the
+      // cursor the one before leaves, assuming its upload succeeds), and the
+      // cursor of the previous one is written.
+      let step = await first;
+      const ahead: Array<Promise<Step | null>> = [];
       let cursorWritten = Promise.resolve();
       while (step && !this.stopped) {
-        const expected = cursorAfter(step, cursor);
-        const upcoming = this.nextStep(expected);
-        upcoming.catch(() => {}); // awaited below, unless the guess was wrong
+        while (ahead.length < STEPS_AHEAD) {
+          const planned = (ahead[ahead.length - 1] ?? Promise.resolve(step)).then((before) => before && this.nextStep(before.after, reader));
+          planned.catch(() => {}); // awaited in turn, unless a guess was wrong
+          ahead.push(planned);
+        }
         const sent = await this.send(step, cursor);
         await cursorWritten;
         cursor = sent;
         cursorWritten = writeCursor(this.host.db, cursor);
         cursorWritten.catch(() => {}); // awaited next time round; a closed store must not leave it unhandled
         this.advance(cursor.through);
-        step = sent.through === expected.through && sent.snapshotSeq === expected.snapshotSeq ? await upcoming : await this.nextStep(cursor);
+        if (sameCursor(sent, step.after)) {
+          step = await ahead.shift()!;
+        } else {
+          await Promise.allSettled(ahead.splice(0));
+          reader.drop();
+          step = await this.nextStep(cursor, reader);
+        }
       }
       await cursorWritten;
+      if (!step) this.recent.dropThrough(cursor.through); // up to date: it will not be sent
     });
   }
 
@@ -126,17 +169,22 @@ export class Uploader extends RemoteLoop {
   }
 
   /** What to upload next, or null when the remote is up to date. */
-  private async nextStep(cursor: UploadCursor): Promise<Step | null> {
-    const { records, snapshotSeqs } = await readPending(this.host.db, cursor.through + 1, RECORDS_PER_READ);
+  private async nextStep(cursor: UploadCursor, reader: PendingReader): Promise<Step | null> {
+    const { records, snapshotSeqs } = await reader.read(cursor.through + 1);
+    const snapshot = (seq: number): Step => {
+      const after = { target: cursor.target, through: Math.max(cursor.through, seq), snapshotSeq: seq };
+      reader.readAhead(after.through + 1, records); // the records after it go up next
+      return { type: 'snapshot', seq, after };
+    };
     const newestSnapshot = snapshotSeqs[snapshotSeqs.length - 1];
     const dueAt = cursor.snapshotSeq + this.policy.snapshotEveryCommits;
     if (records.length === 0) {
       // Every commit is up. A remote snapshot that fell due goes up too (its local one may have
       // been pruned before its turn came): the one at the last seq uploaded, made if need be.
       if (cursor.through < dueAt || cursor.through === cursor.snapshotSeq) return null;
-      if (snapshotSeqs.includes(cursor.through)) return { type: 'snapshot', seq: cursor.through };
+      if (snapshotSeqs.includes(cursor.through)) return snapshot(cursor.through);
       const made = this.host.seq() === cursor.through ? await this.forceSnapshot() : undefined;
-      return made === cursor.through ? { type: 'snapshot', seq: made } : null; // else new commits: the next round
+      return made === cursor.through ? snapshot(made) : null; // else new commits: the next round
     }
 
     // Local retention trimmed records never uploaded (or the first upload
@@ -145,16 +193,19 @@ export class Uploader extends RemoteLoop {
       if (newestSnapshot === undefined || newestSnapshot < records[0]!.seq - 1) {
         throw new TidemarkError('STORAGE_FAILED', `The journal starts at seq ${records[0]!.seq} and no snapshot covers the commits before it.`);
       }
-      return { type: 'snapshot', seq: newestSnapshot };
+      return snapshot(newestSnapshot);
     }
 
     if (cursor.through >= dueAt && cursor.through > cursor.snapshotSeq && snapshotSeqs.includes(cursor.through)) {
-      return { type: 'snapshot', seq: cursor.through };
+      return snapshot(cursor.through);
     }
     // A remote snapshot falls due inside what is pending: end the segment at a local snapshot's seq, so it can go up next.
     const cutAt = snapshotSeqs.find((seq) => seq > cursor.through && seq >= dueAt);
     // None yet: make one and wait for it, rather than upload past the seq it will have.
-    if (cutAt === undefined && this.host.seq() >= dueAt && ((await this.forceSnapshot()) ?? 0) >= dueAt) return this.nextStep(cursor);
+    if (cutAt === undefined && this.host.seq() >= dueAt && ((await this.forceSnapshot()) ?? 0) >= dueAt) {
+      reader.readAhead(cursor.through + 1, records);
+      return this.nextStep(cursor, reader);
+    }
 
     const parts: string[] = [];
     const taken: JournalRecord[] = [];
@@ -167,7 +218,9 @@ export class Uploader extends RemoteLoop {
       bytes += json.length + 1;
       if (record.last === cutAt) break;
     }
-    return { type: 'segment', records: taken, object: await segmentObject(this.host.storeName, taken, `[${parts.join(',')}]`) };
+    const after = { target: cursor.target, through: taken[taken.length - 1]!.last, snapshotSeq: cursor.snapshotSeq };
+    reader.readAhead(after.through + 1, records); // past the cut: the next segment's
+    return { type: 'segment', records: taken, object: await segmentObject(this.host.storeName, taken, `[${parts.join(',')}]`), after };
   }
 
   /**
@@ -188,18 +241,18 @@ export class Uploader extends RemoteLoop {
   private async send(step: Step, cursor: UploadCursor): Promise<UploadCursor> {
     const { signal } = this.abort;
     if (step.type === 'snapshot') {
-      const record = await this.host.db.get('snapshots', step.seq);
+      const record = this.recent.take(step.seq) ?? (await this.host.db.get('snapshots', step.seq));
       if (!record) return cursor; // pruned meanwhile: the next step picks a newer one
       const key = snapshotKey(step.seq);
       await writeCursor(this.host.db, { ...cursor, sending: { seq: step.seq, hash: record.hash } });
       if (!(await this.remote.create(key, snapshotObject(this.host.storeName, record), signal))) {
         await this.checkSameSnapshot(key, record.hash);
       }
-      return { target: cursor.target, through: Math.max(cursor.through, step.seq), snapshotSeq: step.seq };
+      return step.after;
     }
     const first = step.records[0]!.seq;
     const key = segmentKey(first);
-    if (await this.remote.create(key, step.object, signal)) return cursorAfter(step, cursor);
+    if (await this.remote.create(key, step.object, signal)) return step.after;
     return { target: cursor.target, through: await this.checkSameSegment(key), snapshotSeq: cursor.snapshotSeq };
   }
 
@@ -284,9 +337,8 @@ export class Uploader extends RemoteLoop {
     );
   }
 }
-/** The cursor after `step`, if its upload goes as planned. */
-function cursorAfter(step: Step, cursor: UploadCursor): UploadCursor {
-  return step.type === 'snapshot'
-    ? { target: cursor.target, through: Math.max(cursor.through, step.seq), snapshotSeq: step.seq }
-    : { target: cursor.target, through: step.records[step.records.length - 1]!.last, snapshotSeq: cursor.snapshotSeq };
+
+/** True when two cursors stand at the same place. */
+function sameCursor(a: UploadCursor, b: UploadCursor): boolean {
+  return a.through === b.through && a.snapshotSeq === b.snapshotSeq;
 }
