@@ -2,13 +2,13 @@ import { transfer, wrap, type Endpoint, type Remote } from 'comlink';
 import { applyCommit, validateEvents, type AnyEvent } from './apply-events.js';
 import type { EventOf, Reducers, StoreDefinition } from './define-store.js';
 import { refuseDataLoss, type DataLossPolicy } from './data-loss.js';
-import { installErrorTransfer } from './error-transfer.js';
+import { fromWireError, installErrorTransfer } from './error-transfer.js';
 import { TidemarkError } from './errors.js';
 import { Listeners } from './listeners.js';
 import { Mirror } from './mirror.js';
 import { Outbox } from './outbox.js';
 import { persistOnce, requestPersistence } from './persistence.js';
-import { PROTOCOL_VERSION, type WorkerApi, type WorkerChange } from './protocol.js';
+import { PROTOCOL_VERSION, type PageMessage, type WorkerApi, type WorkerChange } from './protocol.js';
 import type { Store } from './store.js';
 import type { CommitOptions, CommitResult, LoadReport } from './types.js';
 
@@ -94,7 +94,8 @@ export async function connectStore<S, R extends Reducers<S>>(
     throw error;
   }
   const mirror = new Mirror(anyDef, hello.stateJson, hello.seq);
-  const outbox = new Outbox((commits, durability) => remote.commit(commits, { durability }));
+  const send = (message: PageMessage): void => changes.port1.postMessage(message);
+  const outbox = new Outbox((commits, durability) => send({ type: 'commit', commits, options: { durability } }));
   const listeners = new Listeners<S>(() => mirror.state);
   let unsaved = 0;
   let commitCount = 0;
@@ -102,6 +103,7 @@ export async function connectStore<S, R extends Reducers<S>>(
   let resyncing = false;
   let savedWaiters: Array<() => void> = [];
   let remoteStatus = hello.remote;
+  let onBye = (): void => {};
   const askPersistence = persistOnce(options.persistOnFirstCommit ?? false);
 
   const notify = (previous: S): void => listeners.notify(mirror.state, previous);
@@ -124,8 +126,12 @@ export async function connectStore<S, R extends Reducers<S>>(
 
   changes.port1.onmessage = (message: MessageEvent<WorkerChange>) => {
     const data = message.data;
-    if (data.type === 'commits') change(() => mirror.confirm(data.commits) || void resync());
+    if (data.type === 'commits') {
+      change(() => mirror.confirm(data.commits) || void resync());
+      outbox.written(data.commits);
+    } else if (data.type === 'rejected') outbox.rejected(data.origin, fromWireError(data.error));
     else if (data.type === 'reset') change(() => mirror.reset(data.seq, data.stateJson));
+    else if (data.type === 'bye') onBye();
     else if (data.type === 'remote') {
       remoteStatus = data.status;
       notify(mirror.state);
@@ -247,9 +253,10 @@ export async function connectStore<S, R extends Reducers<S>>(
       if (closedReason) return;
       closedReason = 'the store was closed';
       outbox.flush(); // commits made just before close() go out ahead of the goodbye
-      // The worker answers goodbye once this page's commits are durable; a dead worker never does.
-      const goodbye = remote.goodbye(hello.clientId).catch(() => {});
-      await Promise.race([goodbye, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+      // The worker answers goodbye after confirming this page's commits; a dead worker never does.
+      const bye = new Promise<void>((resolve) => (onBye = resolve));
+      send({ type: 'goodbye' });
+      await Promise.race([bye, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
       stop(
         closedReason,
         new TidemarkError(

@@ -1,6 +1,5 @@
-import { fromWireError } from './error-transfer.js';
-import type { CommitCall, CommitOutcome } from './protocol.js';
-import type { CommitResult } from './types.js';
+import type { CommitCall } from './protocol.js';
+import type { CommitRecord, CommitResult } from './types.js';
 
 type Durability = 'strict' | 'relaxed';
 
@@ -11,14 +10,16 @@ interface Outgoing extends CommitCall {
 
 /**
  * Sends the commits made in one task to the worker in one message: during a
- * burst that is one postMessage instead of thousands. Tracks what is in
- * flight so a dead worker's commits can be failed instead of hanging.
+ * burst that is one postMessage instead of thousands. Each is settled when
+ * the worker's answer names its origin: the durable commits every page is
+ * sent, or a rejection. Tracks what is in flight so a dead worker's commits
+ * can be failed instead of hanging.
  */
 export class Outbox {
   private box: { durability: Durability; commits: Outgoing[] } | null = null;
-  private readonly inFlight = new Set<Outgoing>();
+  private readonly inFlight = new Map<string, Outgoing>();
 
-  constructor(private readonly post: (commits: CommitCall[], durability: Durability) => Promise<CommitOutcome[]>) {}
+  constructor(private readonly post: (commits: CommitCall[], durability: Durability) => void) {}
 
   send(call: CommitCall, durability: Durability): Promise<CommitResult> {
     return new Promise((resolve, reject) => {
@@ -29,14 +30,24 @@ export class Outbox {
       }
       const outgoing = { ...call, resolve, reject };
       this.box.commits.push(outgoing);
-      this.inFlight.add(outgoing);
+      this.inFlight.set(call.origin, outgoing);
     });
+  }
+
+  /** Resolves this page's commits among `commits` (durable ones, any page's). */
+  written(commits: readonly CommitRecord[]): void {
+    for (const commit of commits) this.take(commit.origin)?.resolve({ seq: commit.seq });
+  }
+
+  /** Rejects the commit `origin` with `error`. */
+  rejected(origin: string, error: unknown): void {
+    this.take(origin)?.reject(error);
   }
 
   /** Rejects every commit not yet answered (the worker is gone). */
   failAll(error: unknown): void {
     this.box = null;
-    for (const outgoing of this.inFlight) outgoing.reject(error);
+    for (const outgoing of this.inFlight.values()) outgoing.reject(error);
     this.inFlight.clear();
   }
 
@@ -45,17 +56,16 @@ export class Outbox {
     const box = this.box;
     if (!box) return;
     this.box = null;
-    const settle = (outgoing: Outgoing, outcome: CommitOutcome | { thrown: unknown }): void => {
-      if (!this.inFlight.delete(outgoing)) return; // already failed
-      if ('seq' in outcome) outgoing.resolve({ seq: outcome.seq });
-      else outgoing.reject('error' in outcome ? fromWireError(outcome.error) : outcome.thrown);
-    };
-    this.post(
-      box.commits.map(({ events, origin }) => ({ events, origin })),
-      box.durability,
-    ).then(
-      (outcomes) => box.commits.forEach((outgoing, i) => settle(outgoing, outcomes[i]!)),
-      (thrown: unknown) => box.commits.forEach((outgoing) => settle(outgoing, { thrown })),
-    );
+    try {
+      this.post(box.commits.map(({ events, origin }) => ({ events, origin })), box.durability);
+    } catch (error) {
+      for (const { origin } of box.commits) this.rejected(origin, error); // e.g. an event the browser cannot clone
+    }
+  }
+
+  private take(origin: string): Outgoing | undefined {
+    const outgoing = this.inFlight.get(origin);
+    this.inFlight.delete(origin);
+    return outgoing;
   }
 }

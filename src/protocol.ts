@@ -21,7 +21,7 @@ import type {
  * Bumped whenever WorkerApi or WorkerChange changes shape. The page sends it
  * in `hello`, and a worker from another build refuses the connection.
  */
-export const PROTOCOL_VERSION = 4; // 3: history, stateAt, verify, rewind, rewinds, backups; 4: stats().storage, remote status in sync mode
+export const PROTOCOL_VERSION = 5; // 3: history, stateAt, verify, rewind, rewinds, backups; 4: stats().storage, remote status in sync mode; 5: commits and goodbye on the port
 
 /** One commit as the page sends it. */
 export interface CommitCall {
@@ -29,9 +29,6 @@ export interface CommitCall {
   /** `<client id>:<n>`: comes back in the WorkerChange that confirms it. */
   origin: string;
 }
-
-/** What became of one commit of a call: its seq, or why it was rejected. */
-export type CommitOutcome = { seq: number } | { error: WireError };
 
 /** What the page sends first. */
 export interface HelloRequest {
@@ -51,10 +48,26 @@ export interface HelloReply {
   remote: RemoteStatus;
 }
 
+/**
+ * Sent by the page on the port given in `hello`: its commits, and the
+ * goodbye that follows them. Not over Comlink: an awaited commit costs one
+ * message each way (it is confirmed by the `commits` change every page
+ * gets), and the goodbye's answer comes after every confirmation it waits for.
+ */
+export type PageMessage =
+  /** The commits made in one task (each atomic on its own): one message instead of thousands during a burst. */
+  | { type: 'commit'; commits: CommitCall[]; options: CommitOptions }
+  /** Answered with `bye` once this page's commits are durable; the worker stops using the port. */
+  | { type: 'goodbye' };
+
 /** Pushed by the worker on the port given in `hello`, in seq order. */
 export type WorkerChange =
-  /** New durable commits: this page's own, and other tabs'. */
+  /** New durable commits: this page's own (which confirms them), and other tabs'. */
   | { type: 'commits'; commits: CommitRecord[] }
+  /** One of this page's commits was not written. */
+  | { type: 'rejected'; origin: string; error: WireError }
+  /** The answer to `goodbye`: every commit sent before it is settled. */
+  | { type: 'bye' }
   /** The worker rebuilt its state (it fell behind a trimmed journal): start over from this. */
   | { type: 'reset'; seq: number; stateJson: string }
   /** The worker's store closed (e.g. another tab is deleting the database); commits will fail with `CLOSED`. */
@@ -64,14 +77,8 @@ export type WorkerChange =
 
 /** What a worker started by `serveStore` answers, over Comlink. */
 export interface WorkerApi {
-  /** Checks versions, then starts pushing WorkerChange messages on `changes`. */
+  /** Checks versions, then listens for PageMessages and pushes WorkerChanges on `changes`. */
   hello(request: HelloRequest, changes: MessagePort): Promise<HelloReply>;
-  /**
-   * Appends the commits (each atomic on its own) and resolves once every one
-   * is durable or rejected. The page sends all commits made in one task in
-   * one call: one message instead of thousands during a burst.
-   */
-  commit(commits: CommitCall[], options: CommitOptions): Promise<CommitOutcome[]>;
   /** `'manual'` always writes (if anything changed); `'hidden'` only if the cooldown allows. */
   checkpoint(reason: 'manual' | 'hidden'): Promise<SnapshotInfo | null>;
   stats(): Promise<StoreStats>;
@@ -97,6 +104,4 @@ export interface WorkerApi {
   exportBackup(): Promise<Blob>;
   /** Imports a backup file (see Store.importBackup). */
   importBackup(file: Blob, options: ImportOptions): Promise<ImportResult>;
-  /** Stops listening to the given client's port. The engine stays open for other pages. */
-  goodbye(clientId: string): Promise<void>;
 }

@@ -2,7 +2,7 @@ import { expose, type Endpoint } from 'comlink';
 import type { Reducers, StoreDefinition } from '../src/define-store.js';
 import { installErrorTransfer, toWireError } from '../src/error-transfer.js';
 import { TidemarkError } from '../src/errors.js';
-import { PROTOCOL_VERSION, type WorkerApi, type WorkerChange } from '../src/protocol.js';
+import { PROTOCOL_VERSION, type PageMessage, type WorkerApi, type WorkerChange } from '../src/protocol.js';
 import { Engine, type EngineChange, type EngineOptions } from './engine.js';
 
 /** Options of `serveStore`. */
@@ -47,6 +47,23 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
   };
   void opening.then((engine) => engine.subscribe((change) => forward(engine, change)), () => {});
 
+  // A page's commits are confirmed by the `commits` change every page gets (forward, above).
+  const answer = (engine: Engine, clientId: string, port: MessagePort, message: PageMessage): void => {
+    if (message.type === 'commit') {
+      for (const { events, origin } of message.commits) {
+        engine.commit(events, origin, message.options).catch((error: unknown) => {
+          port.postMessage({ type: 'rejected', origin, error: toWireError(error) } satisfies WorkerChange);
+        });
+      }
+    } else if (message.type === 'goodbye') {
+      void engine.whenSaved().then(() => {
+        port.postMessage({ type: 'bye' } satisfies WorkerChange);
+        ports.delete(clientId);
+        port.close();
+      });
+    }
+  };
+
   const api = {
     async hello(request, port) {
       if (request.protocol !== PROTOCOL_VERSION) {
@@ -66,12 +83,8 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
       const engine = await opening;
       const clientId = `${engine.id}.${++clients}`;
       ports.set(clientId, port);
+      port.onmessage = (message: MessageEvent<PageMessage>) => answer(engine, clientId, port, message.data);
       return { clientId, seq: engine.getSeq(), stateJson: engine.getStateJson(), report: engine.loadReport, remote: engine.remoteStatus };
-    },
-    async commit(commits, commitOptions) {
-      const engine = await opening;
-      const settled = await Promise.allSettled(commits.map((c) => engine.commit(c.events, c.origin, commitOptions)));
-      return settled.map((s) => (s.status === 'fulfilled' ? s.value : { error: toWireError(s.reason) }));
     },
     async checkpoint(reason) {
       const engine = await opening;
@@ -113,12 +126,6 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
     async state() {
       const engine = await opening;
       return { seq: engine.getSeq(), stateJson: engine.getStateJson() };
-    },
-    async goodbye(clientId) {
-      const port = ports.get(clientId);
-      ports.delete(clientId);
-      port?.close();
-      await (await opening).whenSaved();
     },
   } satisfies WorkerApi;
 

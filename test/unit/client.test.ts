@@ -171,8 +171,9 @@ describe('the page client over Comlink', () => {
   });
 
   test('close() on a worker that no longer answers gives up after timeoutMs and fails its unconfirmed commits with CLOSED', async () => {
-    const { store, channel } = await tab(uniqueStore(), freshIndexedDB(), false, 1_000);
-    channel.port2.close(); // the worker is gone
+    const { store, served, channel } = await tab(uniqueStore(), freshIndexedDB(), false, 1_000);
+    await served.close(); // the worker is gone: nothing answers on its ports any more
+    channel.port2.close();
     const lost = store.commit({ type: 'incremented', by: 1 });
     expect(store.pendingCommits).toBe(1);
     await store.close();
