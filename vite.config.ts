@@ -37,7 +37,7 @@ export default defineConfig(({ mode }) => ({
             },
             formats: ['es'],
           },
-          rolldownOptions: { external: ['idb', 'comlink', 'fflate', 'aws4fetch', 'react'] },
+          rolldownOptions: { external: ['idb', 'fflate', 'aws4fetch', 'react'] },
         }
       : { outDir: 'dist-demo' },
   test: {

@@ -1,5 +1,5 @@
 // Bundle size of tidemark's entries, as an app ships them: built by Vite with
-// its dependencies (idb, comlink, fflate) bundled in (React, which the app
+// its dependencies (idb, fflate, aws4fetch) bundled in (React, which the app
 // has anyway, left out), minified as an app's production build is
 // (whitespace too), each chunk gzipped on its own as a server sends it.
 //

@@ -24,7 +24,7 @@ const server = await createServer({
   logLevel: 'error',
   mode: 'development',
   cacheDir: 'node_modules/.vite-kill-loop',
-  optimizeDeps: { entries: ['test/browser/pages/engine.html'], include: ['idb', 'comlink', 'fflate'] },
+  optimizeDeps: { entries: ['test/browser/pages/engine.html'], include: ['idb', 'fflate'] },
   server: { host: '127.0.0.1', port: 0, strictPort: true, watch: null, hmr: false },
 });
 await server.listen();

@@ -1,14 +1,14 @@
-import { transfer, wrap, type Endpoint, type Remote } from 'comlink';
 import { applyCommit, validateEvents, type AnyEvent } from './apply-events.js';
+import { Calls } from './calls.js';
 import type { EventOf, Reducers, StoreDefinition } from './define-store.js';
 import { refuseDataLoss, type DataLossPolicy } from './data-loss.js';
-import { fromWireError, installErrorTransfer } from './error-transfer.js';
+import { fromWireError } from './error-transfer.js';
 import { TidemarkError } from './errors.js';
 import { Listeners } from './listeners.js';
 import { Mirror } from './mirror.js';
 import { Outbox } from './outbox.js';
 import { persistOnce, requestPersistence } from './persistence.js';
-import { PROTOCOL_VERSION, type PageMessage, type WorkerApi, type WorkerChange } from './protocol.js';
+import { PROTOCOL_VERSION, type Endpoint, type HelloMessage, type HelloReply, type PageMessage, type WorkerChange } from './protocol.js';
 import type { Store } from './store.js';
 import type { CommitOptions, CommitResult, LoadReport } from './types.js';
 
@@ -75,26 +75,26 @@ export async function connectStore<S, R extends Reducers<S>>(
   worker: Worker | MessagePort | Endpoint,
   options: ConnectOptions = {},
 ): Promise<ClientStore<S, EventOf<R>>> {
-  installErrorTransfer();
   const anyDef = def as unknown as StoreDefinition<S, Reducers<S>>;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const remote: Remote<WorkerApi> = wrap<WorkerApi>(worker as Endpoint);
+  // Everything after the hello goes over this channel's port1; the worker gets port2.
   const changes = new MessageChannel();
-  const hello = await withDeadline(
-    remote.hello({ protocol: PROTOCOL_VERSION, name: def.name, version: def.version }, transfer(changes.port2, [changes.port2])),
-    worker,
-    timeoutMs,
-    def.name,
-  );
-
+  const send = (message: PageMessage): void => changes.port1.postMessage(message);
+  const calls = new Calls(send);
+  let receive = (data: WorkerChange): void => void (data.type === 'answer' && calls.answered(data));
+  changes.port1.onmessage = (message: MessageEvent<WorkerChange>) => receive(message.data);
+  const greeting = calls.answer(0) as Promise<HelloReply>;
+  const request = { protocol: PROTOCOL_VERSION, name: def.name, version: def.version };
+  (worker as Endpoint).postMessage({ type: 'tidemark:hello', request, port: changes.port2 } satisfies HelloMessage, [changes.port2]);
+  let hello: HelloReply;
   try {
+    hello = await withDeadline(greeting, worker, timeoutMs, def.name);
     refuseDataLoss(def.name, hello.report, options.onDataLoss);
   } catch (error) {
-    changes.port1.close(); // the worker stays up: connect again with onDataLoss: 'open-empty' to go on
+    changes.port1.close(); // on DATA_LOST the worker stays up: connect again with onDataLoss: 'open-empty' to go on
     throw error;
   }
   const mirror = new Mirror(anyDef, hello.stateJson, hello.seq);
-  const send = (message: PageMessage): void => changes.port1.postMessage(message);
   const outbox = new Outbox((commits, durability) => send({ type: 'commit', commits, options: { durability } }));
   const listeners = new Listeners<S>(() => mirror.state);
   let unsaved = 0;
@@ -104,6 +104,8 @@ export async function connectStore<S, R extends Reducers<S>>(
   let savedWaiters: Array<() => void> = [];
   let remoteStatus = hello.remote;
   let onBye = (): void => {};
+  /** Why calls fail at once: the page closed the store, or the worker failed. */
+  let ended: TidemarkError | null = null;
   const askPersistence = persistOnce(options.persistOnFirstCommit ?? false);
 
   const notify = (previous: S): void => listeners.notify(mirror.state, previous);
@@ -117,16 +119,17 @@ export async function connectStore<S, R extends Reducers<S>>(
     if (resyncing || closedReason) return;
     resyncing = true;
     try {
-      const fresh = await remote.state();
+      const fresh = await call('state');
       change(() => mirror.reset(fresh.seq, fresh.stateJson));
     } finally {
       resyncing = false;
     }
   };
 
-  changes.port1.onmessage = (message: MessageEvent<WorkerChange>) => {
-    const data = message.data;
-    if (data.type === 'commits') {
+  // Set in the same task as the hello's answer arrived: no message after it is missed.
+  receive = (data) => {
+    if (data.type === 'answer') calls.answered(data);
+    else if (data.type === 'commits') {
       change(() => mirror.confirm(data.commits) || void resync());
       outbox.written(data.commits);
     } else if (data.type === 'rejected') outbox.rejected(data.origin, fromWireError(data.error));
@@ -141,10 +144,10 @@ export async function connectStore<S, R extends Reducers<S>>(
   // Hidden: checkpoint so the next load is quick. Visible again: catch up, in
   // case a tab was closed between writing a commit and announcing it.
   const onVisibilityChange = (): void => {
-    if (globalThis.document.visibilityState === 'hidden') void remote.checkpoint('hidden').catch(() => {});
-    else void remote.catchUp().catch(() => {});
+    if (globalThis.document.visibilityState === 'hidden') void call('checkpoint', 'hidden').catch(() => {});
+    else void call('catchUp').catch(() => {});
   };
-  const onPageHide = (): void => void remote.checkpoint('hidden').catch(() => {});
+  const onPageHide = (): void => void call('checkpoint', 'hidden').catch(() => {});
   const onWorkerError = (event: Event): void =>
     stop(
       `the worker failed: ${(event as ErrorEvent).message || 'script error'}`,
@@ -162,7 +165,11 @@ export async function connectStore<S, R extends Reducers<S>>(
   const stop = (reason: string, error?: TidemarkError): void => {
     if (closedReason && !error) return;
     closedReason ??= reason;
-    if (error) outbox.failAll(error);
+    if (error) {
+      ended = error;
+      outbox.failAll(error);
+      calls.failAll(error);
+    }
     if (watchesPage) {
       globalThis.document.removeEventListener('visibilitychange', onVisibilityChange);
       globalThis.removeEventListener('pagehide', onPageHide);
@@ -184,10 +191,14 @@ export async function connectStore<S, R extends Reducers<S>>(
   const whenSaved = (): Promise<void> =>
     unsaved === 0 ? Promise.resolve() : new Promise<void>((resolve) => savedWaiters.push(resolve));
 
+  const closedError = (): TidemarkError =>
+    new TidemarkError('CLOSED', `Store "${def.name}" is closed (${closedReason}). Connect again to keep writing.`);
+
+  // A call to the worker, unless the page closed its port or the worker died (see stop).
+  const call: Calls['call'] = (method, ...args) => (ended ? Promise.reject(ended) : calls.call(method, ...args)) as never;
+
   const commitWith = (commitOptions: CommitOptions, ...events: EventOf<R>[]): Promise<CommitResult> => {
-    if (closedReason) {
-      return Promise.reject(new TidemarkError('CLOSED', `Store "${def.name}" is closed (${closedReason}). Connect again to keep writing.`));
-    }
+    if (closedReason) return Promise.reject(closedError());
     let next: S;
     try {
       validateEvents(anyDef, events);
@@ -225,8 +236,8 @@ export async function connectStore<S, R extends Reducers<S>>(
     subscribe: listeners.subscribe,
     commit: (...events) => commitWith({}, ...events),
     commitWith,
-    checkpoint: () => remote.checkpoint('manual'),
-    stats: () => remote.stats(),
+    checkpoint: () => call('checkpoint', 'manual'),
+    stats: () => call('stats'),
     persist: requestPersistence,
     get pendingCommits() {
       return unsaved;
@@ -236,16 +247,16 @@ export async function connectStore<S, R extends Reducers<S>>(
       return remoteStatus;
     },
     // This page's commits must be durable first: the worker uploads what it has.
-    whenUploaded: () => whenSaved().then(() => remote.whenUploaded()),
-    restoreFromRemote: (restoreOptions = {}) => whenSaved().then(() => remote.restoreFromRemote(restoreOptions)),
-    history: (historyOptions = {}) => remote.history(historyOptions),
-    stateAt: async (seq) => JSON.parse(await remote.stateAt(seq)) as S,
-    verify: () => remote.verify(),
+    whenUploaded: () => whenSaved().then(() => call('whenUploaded')),
+    restoreFromRemote: (restoreOptions = {}) => whenSaved().then(() => call('restoreFromRemote', restoreOptions)),
+    history: (historyOptions = {}) => call('history', historyOptions),
+    stateAt: async (seq) => JSON.parse(await call('stateAt', seq)) as S,
+    verify: () => call('verify'),
     // This page's commits must be in the journal first: the rewind comes after them.
-    rewind: (toSeq) => whenSaved().then(() => remote.rewind(toSeq)),
-    rewinds: () => remote.rewinds(),
-    exportBackup: () => whenSaved().then(() => remote.exportBackup()),
-    importBackup: (file, importOptions = {}) => whenSaved().then(() => remote.importBackup(file, importOptions)),
+    rewind: (toSeq) => whenSaved().then(() => call('rewind', toSeq)),
+    rewinds: () => call('rewinds'),
+    exportBackup: () => whenSaved().then(() => call('exportBackup')),
+    importBackup: (file, importOptions = {}) => whenSaved().then(() => call('importBackup', file, importOptions)),
     get loadReport(): LoadReport {
       return hello.report;
     },
@@ -254,9 +265,13 @@ export async function connectStore<S, R extends Reducers<S>>(
       closedReason = 'the store was closed';
       outbox.flush(); // commits made just before close() go out ahead of the goodbye
       // The worker answers goodbye after confirming this page's commits; a dead worker never does.
-      const bye = new Promise<void>((resolve) => (onBye = resolve));
-      send({ type: 'goodbye' });
-      await Promise.race([bye, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        onBye = resolve;
+        timer = setTimeout(resolve, timeoutMs);
+        send({ type: 'goodbye' });
+      });
+      clearTimeout(timer);
       stop(
         closedReason,
         new TidemarkError(
@@ -264,6 +279,7 @@ export async function connectStore<S, R extends Reducers<S>>(
           `Store "${def.name}" was closed before the worker confirmed this commit; it may or may not be durable. Connect again to see.`,
         ),
       );
+      ended = closedError();
       changes.port1.close();
       listeners.clear();
     },

@@ -1,4 +1,3 @@
-import { transferHandlers, type TransferHandler } from 'comlink';
 import { TidemarkError, type TidemarkErrorCode } from './errors.js';
 
 /** An error as it crosses between worker and page: a TidemarkError keeps its code and details. */
@@ -34,30 +33,6 @@ export function fromWireError(wire: WireError): Error {
       : new TidemarkError(wire.code, wire.message, { details: wire.details ?? {}, ...cause });
   if (wire.stack !== undefined) error.stack = wire.stack;
   return error;
-}
-
-let installed = false;
-
-/**
- * Makes errors thrown in the worker reach the page whole. Comlink's own
- * `throw` handler keeps only name, message and stack, so the page would lose
- * `code`. Both sides call this (connectStore and serveStore do).
- */
-export function installErrorTransfer(): void {
-  if (installed) return;
-  installed = true;
-  const original = transferHandlers.get('throw') as TransferHandler<{ value: unknown }, unknown>;
-  transferHandlers.set('throw', {
-    canHandle: original.canHandle,
-    serialize(thrown: { value: unknown }) {
-      if (!(thrown.value instanceof TidemarkError)) return original.serialize(thrown);
-      return [{ tidemark: toWireError(thrown.value) }, []];
-    },
-    deserialize(wire: unknown) {
-      if (wire && typeof wire === 'object' && 'tidemark' in wire) throw fromWireError((wire as { tidemark: WireError }).tidemark);
-      return original.deserialize(wire);
-    },
-  });
 }
 
 function jsonCopy(details: Record<string, unknown>): Record<string, unknown> {

@@ -21,6 +21,7 @@ export type { DataLoss, DataLossPolicy } from './data-loss.js';
 export type { TidemarkErrorCode, TidemarkErrorOptions } from './errors.js';
 export { hashState } from './hash.js';
 export { PROTOCOL_VERSION } from './protocol.js';
+export type { Endpoint } from './protocol.js';
 export type {
   CommitOptions,
   CommitRecord,

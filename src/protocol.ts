@@ -18,10 +18,33 @@ import type {
 } from './types.js';
 
 /**
- * Bumped whenever WorkerApi or WorkerChange changes shape. The page sends it
- * in `hello`, and a worker from another build refuses the connection.
+ * Bumped whenever a message changes shape. The page sends it in its hello,
+ * and a worker from another build refuses the connection.
  */
-export const PROTOCOL_VERSION = 5; // 3: history, stateAt, verify, rewind, rewinds, backups; 4: stats().storage, remote status in sync mode; 5: commits and goodbye on the port
+export const PROTOCOL_VERSION = 5; // 3: history, stateAt, verify, rewind, rewinds, backups; 4: stats().storage, remote status in sync mode; 5: one MessagePort for everything, no Comlink
+
+/**
+ * Where a page reaches a worker: the Worker itself, or one end of a
+ * MessageChannel (tests, or a worker that serves several things).
+ */
+export interface Endpoint {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  /** A MessagePort's: starts delivering messages to listeners added with addEventListener. */
+  start?(): void;
+}
+
+/**
+ * The one message a page posts to the worker itself: everything after it
+ * goes over `port`, whose other end the page keeps. A worker answers it
+ * with call 0's answer (a HelloReply, or why it refuses).
+ */
+export interface HelloMessage {
+  type: 'tidemark:hello';
+  request: HelloRequest;
+  port: MessagePort;
+}
 
 /** One commit as the page sends it. */
 export interface CommitCall {
@@ -49,19 +72,24 @@ export interface HelloReply {
 }
 
 /**
- * Sent by the page on the port given in `hello`: its commits, and the
- * goodbye that follows them. Not over Comlink: an awaited commit costs one
- * message each way (it is confirmed by the `commits` change every page
- * gets), and the goodbye's answer comes after every confirmation it waits for.
+ * Sent by the page on its port. One port in each direction keeps order: an
+ * awaited commit costs one message each way (it is confirmed by the
+ * `commits` message every page gets), and the goodbye is answered after
+ * every confirmation it waits for.
  */
 export type PageMessage =
   /** The commits made in one task (each atomic on its own): one message instead of thousands during a burst. */
   | { type: 'commit'; commits: CommitCall[]; options: CommitOptions }
+  /** A call of WorkerApi, answered by an `answer` with the same id. */
+  | { [M in keyof WorkerApi]: { type: 'call'; id: number; method: M; args: Parameters<WorkerApi[M]> } }[keyof WorkerApi]
   /** Answered with `bye` once this page's commits are durable; the worker stops using the port. */
   | { type: 'goodbye' };
 
-/** Pushed by the worker on the port given in `hello`, in seq order. */
+/** Sent by the worker on a page's port; changes come in seq order. */
 export type WorkerChange =
+  /** What call `id` returned, or threw (id 0: the hello). */
+  | { type: 'answer'; id: number; value: unknown }
+  | { type: 'answer'; id: number; error: WireError }
   /** New durable commits: this page's own (which confirms them), and other tabs'. */
   | { type: 'commits'; commits: CommitRecord[] }
   /** One of this page's commits was not written. */
@@ -75,10 +103,8 @@ export type WorkerChange =
   /** The remote uploader's status changed. */
   | { type: 'remote'; status: RemoteStatus };
 
-/** What a worker started by `serveStore` answers, over Comlink. */
+/** The calls a worker started by `serveStore` answers (PageMessage `call`). */
 export interface WorkerApi {
-  /** Checks versions, then listens for PageMessages and pushes WorkerChanges on `changes`. */
-  hello(request: HelloRequest, changes: MessagePort): Promise<HelloReply>;
   /** `'manual'` always writes (if anything changed); `'hidden'` only if the cooldown allows. */
   checkpoint(reason: 'manual' | 'hidden'): Promise<SnapshotInfo | null>;
   stats(): Promise<StoreStats>;

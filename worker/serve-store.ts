@@ -1,8 +1,7 @@
-import { expose, type Endpoint } from 'comlink';
 import type { Reducers, StoreDefinition } from '../src/define-store.js';
-import { installErrorTransfer, toWireError } from '../src/error-transfer.js';
+import { toWireError } from '../src/error-transfer.js';
 import { TidemarkError } from '../src/errors.js';
-import { PROTOCOL_VERSION, type PageMessage, type WorkerApi, type WorkerChange } from '../src/protocol.js';
+import { PROTOCOL_VERSION, type Endpoint, type HelloMessage, type HelloReply, type HelloRequest, type PageMessage, type WorkerApi, type WorkerChange } from '../src/protocol.js';
 import { Engine, type EngineChange, type EngineOptions } from './engine.js';
 
 /** Options of `serveStore`. */
@@ -23,8 +22,8 @@ export interface ServedStore {
 }
 
 /**
- * Runs a store's engine in this worker and answers `connectStore` calls from
- * pages over Comlink. Call it once, at the top level of the worker module:
+ * Runs a store's engine in this worker and answers pages that `connectStore`
+ * to it, each over a MessagePort of its own. Call it once, at the top level of the worker module:
  *
  * ```ts
  * import { serveStore } from 'tidemark/worker';
@@ -33,7 +32,6 @@ export interface ServedStore {
  * ```
  */
 export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>, options: ServeStoreOptions = {}): ServedStore {
-  installErrorTransfer();
   const anyDef = def as unknown as StoreDefinition<unknown, Reducers<unknown>>;
   const opening = Engine.open(anyDef, options);
   opening.catch(() => {}); // reported to every page through hello(), and through `ready`
@@ -55,6 +53,13 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
           port.postMessage({ type: 'rejected', origin, error: toWireError(error) } satisfies WorkerChange);
         });
       }
+    } else if (message.type === 'call') {
+      const method = api[message.method] as (...args: unknown[]) => Promise<unknown>;
+      const reply = (change: WorkerChange) => port.postMessage(change);
+      Promise.resolve()
+        .then(() => method(...message.args))
+        .then((value) => reply({ type: 'answer', id: message.id, value }))
+        .catch((error: unknown) => reply({ type: 'answer', id: message.id, error: toWireError(error) })); // a throw, or a value that cannot be cloned
     } else if (message.type === 'goodbye') {
       void engine.whenSaved().then(() => {
         port.postMessage({ type: 'bye' } satisfies WorkerChange);
@@ -64,28 +69,35 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
     }
   };
 
+  /** Checks the page's build and store; resolves once the engine is open. */
+  const checkHello = async (request: HelloRequest): Promise<Engine> => {
+    if (request.protocol !== PROTOCOL_VERSION) {
+      throw new TidemarkError(
+        'PROTOCOL_MISMATCH',
+        `The page speaks tidemark protocol ${request.protocol} and the worker ${PROTOCOL_VERSION}: they come from different builds. ` +
+          'Rebuild so both import the same tidemark, and reload.',
+      );
+    }
+    if (request.name !== def.name || request.version !== def.version) {
+      throw new TidemarkError(
+        'STORE_MISMATCH',
+        `The page asked for store "${request.name}" v${request.version}, but this worker serves "${def.name}" v${def.version}. ` +
+          'Pass the worker that calls serveStore() with the same store definition.',
+      );
+    }
+    return opening;
+  };
+
+  /** Serves a page on `port`: its state now, then every change after it, in one task so none falls between. */
+  const welcome = (engine: Engine, port: MessagePort): void => {
+    const clientId = `${engine.id}.${++clients}`;
+    const value: HelloReply = { clientId, seq: engine.getSeq(), stateJson: engine.getStateJson(), report: engine.loadReport, remote: engine.remoteStatus };
+    port.postMessage({ type: 'answer', id: 0, value } satisfies WorkerChange);
+    ports.set(clientId, port);
+    port.onmessage = (message: MessageEvent<PageMessage>) => answer(engine, clientId, port, message.data);
+  };
+
   const api = {
-    async hello(request, port) {
-      if (request.protocol !== PROTOCOL_VERSION) {
-        throw new TidemarkError(
-          'PROTOCOL_MISMATCH',
-          `The page speaks tidemark protocol ${request.protocol} and the worker ${PROTOCOL_VERSION}: they come from different builds. ` +
-            'Rebuild so both import the same tidemark, and reload.',
-        );
-      }
-      if (request.name !== def.name || request.version !== def.version) {
-        throw new TidemarkError(
-          'STORE_MISMATCH',
-          `The page asked for store "${request.name}" v${request.version}, but this worker serves "${def.name}" v${def.version}. ` +
-            'Pass the worker that calls serveStore() with the same store definition.',
-        );
-      }
-      const engine = await opening;
-      const clientId = `${engine.id}.${++clients}`;
-      ports.set(clientId, port);
-      port.onmessage = (message: MessageEvent<PageMessage>) => answer(engine, clientId, port, message.data);
-      return { clientId, seq: engine.getSeq(), stateJson: engine.getStateJson(), report: engine.loadReport, remote: engine.remoteStatus };
-    },
     async checkpoint(reason) {
       const engine = await opening;
       return reason === 'hidden' ? engine.checkpointIfCooledDown() : engine.checkpoint('manual');
@@ -129,12 +141,28 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
     },
   } satisfies WorkerApi;
 
-  expose(api, options.endpoint);
+  // A page's first message, on the worker itself: the port everything else goes over.
+  const endpoint = options.endpoint ?? (globalThis as unknown as Endpoint);
+  const onHello = (event: MessageEvent): void => {
+    const message = event.data as HelloMessage | undefined;
+    if (message?.type !== 'tidemark:hello') return;
+    const { request, port } = message;
+    checkHello(request).then(
+      (engine) => welcome(engine, port),
+      (error: unknown) => {
+        port.postMessage({ type: 'answer', id: 0, error: toWireError(error) } satisfies WorkerChange);
+        port.close();
+      },
+    );
+  };
+  endpoint.addEventListener('message', onHello);
+  endpoint.start?.();
   const ready = opening.then(() => {});
   ready.catch(() => {}); // an unawaited `ready` must not become an uncaught error in the worker
   return {
     ready,
     async close() {
+      endpoint.removeEventListener('message', onHello);
       for (const port of ports.values()) port.close();
       ports.clear();
       await (await opening).close();

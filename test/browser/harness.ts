@@ -88,7 +88,7 @@ export async function startDevServer(): Promise<DevServer> {
     // Pre-bundle up front: a dependency discovered mid-test would make Vite reload the page.
     optimizeDeps: {
       entries: ['index.html', 'test/browser/pages/**/*.html'],
-      include: ['idb', 'comlink', 'fflate'],
+      include: ['idb', 'fflate'],
     },
     server: { ...listen, watch: null, hmr: false },
   });

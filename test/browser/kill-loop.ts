@@ -396,7 +396,7 @@ export async function startServer(): Promise<ViteDevServer> {
     clearScreen: false,
     mode: 'development',
     cacheDir: 'node_modules/.vite-kill-loop',
-    optimizeDeps: { entries: ['test/browser/pages/engine.html', 'test/browser/pages/remote.html'], include: ['idb', 'comlink', 'fflate', 'aws4fetch'] },
+    optimizeDeps: { entries: ['test/browser/pages/engine.html', 'test/browser/pages/remote.html'], include: ['idb', 'fflate', 'aws4fetch'] },
     server: { host: '127.0.0.1', port: 0, strictPort: true, watch: null, hmr: false },
   });
   await server.listen();

@@ -1,6 +1,5 @@
 // The worker side of the smoke page: owns an IndexedDB database through idb
-// and exposes it to the page with Comlink, the way tidemark's worker does.
-import { expose } from 'comlink';
+// and answers the page's calls over postMessage, as tidemark's worker does.
 import { openDB, type DBSchema } from 'idb';
 
 export interface SmokeRecord {
@@ -39,4 +38,12 @@ const api = {
 
 export type SmokeApi = typeof api;
 
-expose(api);
+/** A call from the page: `{ id, method, args }`, answered with `{ id, value }` or `{ id, error }`. */
+self.onmessage = async (event: MessageEvent<{ id: number; method: keyof SmokeApi; args: unknown[] }>) => {
+  const { id, method, args } = event.data;
+  try {
+    self.postMessage({ id, value: await (api[method] as (...a: unknown[]) => unknown)(...args) });
+  } catch (error) {
+    self.postMessage({ id, error: String(error) });
+  }
+};
