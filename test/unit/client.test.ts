@@ -171,14 +171,17 @@ describe('the page client over Comlink', () => {
     await deleted;
   });
 
-  test('close() on a worker that no longer answers gives up after timeoutMs and fails its unconfirmed commits with CLOSED', async () => {
+  test('close() on a worker that no longer answers gives up after timeoutMs and fails its unconfirmed commits and calls with CLOSED', async () => {
     const { store, served, channel } = await tab(uniqueStore(), freshIndexedDB(), false, 1_000);
     await served.close(); // the worker is gone: nothing answers on its ports any more
     channel.port2.close();
     const lost = store.commit({ type: 'incremented', by: 1 });
+    const unanswered = store.stats();
     expect(store.pendingCommits).toBe(1);
     await store.close();
     await expect(lost).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(unanswered).rejects.toMatchObject({ code: 'CLOSED' }); // a call in flight does not hang either
+    await expect(store.stats()).rejects.toMatchObject({ code: 'CLOSED' });
     expect(store.pendingCommits).toBe(0);
     expect(store.getState().count).toBe(0); // the optimistic commit is taken back
   });
