@@ -272,6 +272,7 @@ export async function connectStore<S, R extends Reducers<S>>(
         send({ type: 'goodbye' });
       });
       clearTimeout(timer);
+      calls.failAll(closedError()); // calls the worker did not answer before its bye
       stop(
         closedReason,
         new TidemarkError(

@@ -60,9 +60,10 @@ export async function writeBatch(
   at: number,
   tailKnown = false,
 ): Promise<BatchOutcome> {
+  const append: Append = { db, def, batch, durability, at };
   if (tailKnown && batch.length > 0) {
     try {
-      return await appendBatch(db, def, base, batch, durability, at, []);
+      return await appendBatch(append, base, []);
     } catch (error) {
       if ((error as { name?: unknown } | null)?.name !== 'ConstraintError') throw error;
     }
@@ -93,18 +94,23 @@ export async function writeBatch(
     await tx.done;
     return { state, seq, foreign, written: [], results: [], eventsApplied };
   }
-  const outcome = await appendBatch(db, def, { state, seq }, batch, durability, at, foreign, tx);
+  const outcome = await appendBatch(append, { state, seq }, foreign, tx);
   return { ...outcome, eventsApplied: outcome.eventsApplied + eventsApplied };
+}
+
+/** What a batch is appended with: writeBatch's arguments. */
+interface Append {
+  db: Database;
+  def: AnyDefinition;
+  batch: readonly CommitRequest[];
+  durability: 'strict' | 'relaxed';
+  at: number;
 }
 
 /** Applies the batch on `base` and adds it as one record at `base.seq + 1`, in `tx` or a transaction of its own. */
 async function appendBatch(
-  db: Database,
-  def: AnyDefinition,
+  { db, def, batch, durability, at }: Append,
   base: { state: unknown; seq: number },
-  batch: readonly CommitRequest[],
-  durability: 'strict' | 'relaxed',
-  at: number,
   foreign: CommitRecord[],
   tx: JournalTransaction = db.transaction('journal', 'readwrite', { durability }) as JournalTransaction,
 ): Promise<BatchOutcome> {

@@ -34,7 +34,7 @@ export interface ServedStore {
 export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>, options: ServeStoreOptions = {}): ServedStore {
   const anyDef = def as unknown as StoreDefinition<unknown, Reducers<unknown>>;
   const opening = Engine.open(anyDef, options);
-  opening.catch(() => {}); // reported to every page through hello(), and through `ready`
+  opening.catch(() => {}); // reported to every page in the hello's answer, and through `ready`
   const ports = new Map<string, MessagePort>();
   let clients = 0;
 
