@@ -55,7 +55,8 @@ describeInEachEngine('remote backup against Ceph RGW', (engine) => {
 
   // Not in WebKit, for now: there, about one run in six, the worker started after terminate() in the middle of
   // uploads never answered connectStore (WORKER_FAILED after 30 s), while the same kill without a remote
-  // (engine.test.ts) always recovers. Unexplained yet: a finding, not a tidemark fix.
+  // (engine.test.ts) always recovers. Not WebKit's stuck explicit commit (worker/commit-now.ts): with that
+  // avoided it still failed 1 run in 4. Unexplained yet: a finding, not a tidemark fix.
   if (engine.name !== 'webkit') {
     it('killing the worker in the middle of uploads leaves no gap and no duplicate, and the next worker finishes the job', async () => {
       const { bucket, config, name } = await setup(`kill-${engine.name}`);
