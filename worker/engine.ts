@@ -148,11 +148,11 @@ export class Engine {
     if ((options.broadcast ?? true) && typeof BroadcastChannel === 'function') {
       this.tabs = new TabChannel(def.name, (seq) => seq > this.seq && this.catchUp());
     }
-    if (options.remote?.mode !== 'sync') this.role = WriterRole.open(def.name, options.indexedDB ?? globalThis.indexedDB);
     if (options.remote?.mode === 'sync') {
       this.shared = { state: loaded.unparsed === undefined ? loaded.state : JSON.parse(loaded.unparsed), seq: loaded.seq };
       this.syncer = this.newSyncer(options.remote);
     } else {
+      this.role = WriterRole.open(def.name, options.indexedDB ?? globalThis.indexedDB);
       this.uploader = this.newUploader();
       if (loaded.snapshot) this.uploader?.offerSnapshot(loaded.snapshot);
     }
@@ -526,8 +526,8 @@ export class Engine {
       const encoded = await encodeState(state);
       const record: SnapshotRecord = { seq, at, kind, version: this.def.version, codec: 'json+gzip', ...encoded };
       const damaged = dropDamaged ? this.report.damaged.map((d) => d.seq) : [];
-      const trimThrough = this.role ? this.role.trimLimit(seq) : Infinity;
-      await writeSnapshot(this.db, record, this.def.retention.snapshots, damaged, at - this.def.retention.rewindMs, trimThrough);
+      const trimLimit = this.role ? this.role.trimLimit(seq) : Infinity;
+      await writeSnapshot(this.db, record, this.def.retention.snapshots, damaged, at - this.def.retention.rewindMs, trimLimit);
       this.lastSnapshot = { seq, at, kind, version: record.version, bytes: record.bytes.byteLength, rawBytes: record.rawBytes, hash: record.hash };
       this.uploader?.offerSnapshot(record);
       this.eventsAtSnapshot = eventsAt;
