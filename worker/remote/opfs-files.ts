@@ -66,27 +66,26 @@ export async function writeWhole(dir: FileSystemDirectoryHandle, name: string, p
 
 /** The payload of file `name`, or undefined when it does not exist or is incomplete (a write a kill cut short). */
 export async function readWhole(dir: FileSystemDirectoryHandle, name: string): Promise<Uint8Array | undefined> {
-  let file: File;
-  try {
-    file = await (await dir.getFileHandle(name)).getFile();
-  } catch (error) {
-    if (isDomError(error, 'NotFoundError')) return undefined;
-    throw error;
-  }
+  const file = await fileOf(dir, name);
+  if (!file) return undefined;
   const bytes = new Uint8Array(await file.arrayBuffer());
   return isComplete(bytes, bytes.length) ? bytes.subarray(HEAD) : undefined;
 }
 
 /** True when file `name` exists and is complete; reads only its first bytes. */
 export async function existsWhole(dir: FileSystemDirectoryHandle, name: string): Promise<boolean> {
-  let file: File;
+  const file = await fileOf(dir, name);
+  return file !== undefined && isComplete(new Uint8Array(await file.slice(0, HEAD).arrayBuffer()), file.size);
+}
+
+/** File `name` of `dir`, or undefined when there is none. */
+async function fileOf(dir: FileSystemDirectoryHandle, name: string): Promise<File | undefined> {
   try {
-    file = await (await dir.getFileHandle(name)).getFile();
+    return await (await dir.getFileHandle(name)).getFile();
   } catch (error) {
-    if (isDomError(error, 'NotFoundError')) return false;
+    if (isDomError(error, 'NotFoundError')) return undefined;
     throw error;
   }
-  return isComplete(new Uint8Array(await file.slice(0, HEAD).arrayBuffer()), file.size);
 }
 
 /** The names of the files in `dir`. */
