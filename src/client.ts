@@ -81,7 +81,12 @@ export async function connectStore<S, R extends Reducers<S>>(
   const changes = new MessageChannel();
   const send = (message: PageMessage): void => changes.port1.postMessage(message);
   const calls = new Calls(send);
-  let receive = (data: WorkerChange): void => void (data.type === 'answer' && calls.answered(data));
+  // The draft is parsed as it arrives, while the worker checks it (see WorkerChange `draft`).
+  let draft: { state: S } | undefined;
+  let receive = (data: WorkerChange): void => {
+    if (data.type === 'answer') calls.answered(data);
+    else if (data.type === 'draft') draft = { state: JSON.parse(data.stateJson) as S };
+  };
   changes.port1.onmessage = (message: MessageEvent<WorkerChange>) => receive(message.data);
   const greeting = calls.answer(0) as Promise<HelloReply>;
   const request = { protocol: PROTOCOL_VERSION, name: def.name, version: def.version };
@@ -94,7 +99,8 @@ export async function connectStore<S, R extends Reducers<S>>(
     changes.port1.close(); // on DATA_LOST the worker stays up: connect again with onDataLoss: 'open-empty' to go on
     throw error;
   }
-  const mirror = new Mirror(anyDef, hello.stateJson, hello.seq);
+  const mirror = new Mirror(anyDef, hello.stateJson === undefined ? draft!.state : (JSON.parse(hello.stateJson) as S), hello.seq);
+  draft = undefined;
   const outbox = new Outbox((commits, durability) => send({ type: 'commit', commits, options: { durability } }));
   const listeners = new Listeners<S>(() => mirror.state);
   let unsaved = 0;
@@ -138,7 +144,7 @@ export async function connectStore<S, R extends Reducers<S>>(
     else if (data.type === 'remote') {
       remoteStatus = data.status;
       notify(mirror.state);
-    } else stop(data.reason);
+    } else if (data.type === 'closed') stop(data.reason);
   };
 
   // Hidden: checkpoint so the next load is quick. Visible again: catch up, in

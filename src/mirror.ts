@@ -24,10 +24,10 @@ export class Mirror<S> {
 
   constructor(
     private readonly def: StoreDefinition<S, Reducers<S>>,
-    stateJson: string,
+    state: S,
     seq: number,
   ) {
-    this.confirmed = this.state = JSON.parse(stateJson) as S;
+    this.confirmed = this.state = state;
     this.confirmedSeq = seq;
   }
 

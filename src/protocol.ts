@@ -21,7 +21,7 @@ import type {
  * Bumped whenever a message changes shape. The page sends it in its hello,
  * and a worker from another build refuses the connection.
  */
-export const PROTOCOL_VERSION = 5; // 3: history, stateAt, verify, rewind, rewinds, backups; 4: stats().storage, remote status in sync mode; 5: one MessagePort for everything, no Comlink
+export const PROTOCOL_VERSION = 6; // 3: history, stateAt, verify, rewind, rewinds, backups; 4: stats().storage, remote status in sync mode; 5: one MessagePort for everything, no Comlink; 6: the draft
 
 /**
  * Where a page reaches a worker: the Worker itself, or one end of a
@@ -65,8 +65,11 @@ export interface HelloReply {
   /** A fresh id for this page's commits' origins. */
   clientId: string;
   seq: number;
-  /** The state as JSON: one string posts ~10× faster than the object (DESIGN.md). */
-  stateJson: string;
+  /**
+   * The state as JSON: one string posts ~10× faster than the object
+   * (DESIGN.md). Left out when it is the `draft` this page was sent.
+   */
+  stateJson?: string;
   report: LoadReport;
   remote: RemoteStatus;
 }
@@ -90,6 +93,12 @@ export type WorkerChange =
   /** What call `id` returned, or threw (id 0: the hello). */
   | { type: 'answer'; id: number; value: unknown }
   | { type: 'answer'; id: number; error: WireError }
+  /**
+   * Before the hello's answer: the state's JSON while the worker still checks
+   * it (a snapshot's hash), so the page parses it meanwhile. It is the state
+   * only if the answer then leaves out `stateJson`.
+   */
+  | { type: 'draft'; stateJson: string }
   /** New durable commits: this page's own (which confirms them), and other tabs'. */
   | { type: 'commits'; commits: CommitRecord[] }
   /** One of this page's commits was not written. */

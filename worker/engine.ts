@@ -9,7 +9,7 @@ import { msUntilCheckpoint } from './checkpoint-policy.js';
 import { openDatabase, type Database } from './database.js';
 import { FellBehind, writeBatch } from './journal.js';
 import { WriterRole } from './writer-role.js';
-import { loadState, type LoadedState } from './load.js';
+import { loadState, type LoadedState, type OnDraft } from './load.js';
 import type { SnapshotRecord } from './records.js';
 import { encodeState } from './snapshot-codec.js';
 import { ConfirmedState } from './confirmed-state.js';
@@ -183,8 +183,8 @@ export class Engine {
     });
   }
 
-  /** Opens the database and rebuilds the state. */
-  static async open(def: AnyDefinition, options: EngineOptions = {}): Promise<Engine> {
+  /** Opens the database and rebuilds the state; `onDraft` as loadState's. */
+  static async open(def: AnyDefinition, options: EngineOptions = {}, onDraft?: OnDraft): Promise<Engine> {
     const indexedDB = options.indexedDB ?? globalThis.indexedDB;
     if (!indexedDB) {
       throw new TidemarkError('STORAGE_FAILED', 'No IndexedDB here. In Node, pass one: openStore(def, { indexedDB: new IDBFactory() }) from fake-indexeddb.');
@@ -203,7 +203,7 @@ export class Engine {
     );
     let empty: boolean;
     try {
-      let loaded = await loadState(db, def, now);
+      let loaded = await loadState(db, def, now, onDraft);
       empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.

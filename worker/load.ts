@@ -41,15 +41,23 @@ export interface LoadedState {
 }
 
 /**
+ * Given to loadState: called with the state's JSON before the load's last
+ * check (the snapshot's hash) ends, when the newest snapshot is the state
+ * as it is (nothing to replay or migrate). It is only a draft: if the check
+ * fails, the load goes on to an older snapshot and returns another state.
+ */
+export type OnDraft = (json: string) => void;
+
+/**
  * Rebuilds the state: the newest snapshot that verifies, then the journal
  * after it. Reads in one transaction so a trim by another tab cannot slip in
  * between. Never writes.
  *
  * @throws TidemarkError `VERSION_AHEAD`, `MIGRATION_MISSING`, `JOURNAL_GAP`, `DATA_DAMAGED`.
  */
-export async function loadState(db: Database, def: AnyDefinition, now: () => number = Date.now): Promise<LoadedState> {
+export async function loadState(db: Database, def: AnyDefinition, now: () => number = Date.now, onDraft?: OnDraft): Promise<LoadedState> {
   const started = now();
-  return (await loadNewest(db, def, started, now)) ?? (await loadWithFallback(db, def, started, now));
+  return (await loadNewest(db, def, started, now, onDraft)) ?? (await loadWithFallback(db, def, started, now));
 }
 
 /**
@@ -62,7 +70,7 @@ export async function loadState(db: Database, def: AnyDefinition, now: () => num
  * verify, or when there is no snapshot or no native gunzip: loadWithFallback
  * then does it all, and says why.
  */
-async function loadNewest(db: Database, def: AnyDefinition, started: number, now: () => number): Promise<LoadedState | undefined> {
+async function loadNewest(db: Database, def: AnyDefinition, started: number, now: () => number, onDraft?: OnDraft): Promise<LoadedState | undefined> {
   if (!canGunzipNatively()) return undefined;
   const tx = db.transaction(['snapshots', 'journal'], 'readonly');
   const snapshots = tx.objectStore('snapshots');
@@ -81,7 +89,8 @@ async function loadNewest(db: Database, def: AnyDefinition, started: number, now
   assertNotAhead(def, record.version, `snapshot at seq ${record.seq}`);
   let json: string;
   try {
-    json = await verifySnapshotJson(record.bytes, record.hash);
+    const asIs = suffix.length === 0 && record.version === def.version;
+    json = await verifySnapshotJson(record.bytes, record.hash, asIs ? onDraft : undefined);
   } catch {
     return undefined;
   }

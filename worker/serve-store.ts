@@ -33,8 +33,19 @@ export interface ServedStore {
  */
 export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>, options: ServeStoreOptions = {}): ServedStore {
   const anyDef = def as unknown as StoreDefinition<unknown, Reducers<unknown>>;
-  const opening = Engine.open(anyDef, options);
-  opening.catch(() => {}); // reported to every page in the hello's answer, and through `ready`
+  // Pages that said hello while the engine opens, each with the draft it was sent.
+  const waiting = new Map<MessagePort, string | undefined>();
+  let draft: string | undefined;
+  const sendDraft = (port: MessagePort, json: string): void => {
+    port.postMessage({ type: 'draft', stateJson: json } satisfies WorkerChange);
+    waiting.set(port, json);
+  };
+  const opening = Engine.open(anyDef, options, (json) => {
+    draft = json;
+    for (const port of waiting.keys()) sendDraft(port, json);
+  });
+  // A failure is reported to every page in the hello's answer, and through `ready`.
+  opening.finally(() => (draft = undefined)).catch(() => {});
   const ports = new Map<string, MessagePort>();
   let clients = 0;
 
@@ -69,29 +80,32 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
     }
   };
 
-  /** Checks the page's build and store; resolves once the engine is open. */
-  const checkHello = async (request: HelloRequest): Promise<Engine> => {
+  /** Why a page's hello is refused (another build, another store), or undefined. */
+  const refusal = (request: HelloRequest): TidemarkError | undefined => {
     if (request.protocol !== PROTOCOL_VERSION) {
-      throw new TidemarkError(
+      return new TidemarkError(
         'PROTOCOL_MISMATCH',
         `The page speaks tidemark protocol ${request.protocol} and the worker ${PROTOCOL_VERSION}: they come from different builds. ` +
           'Rebuild so both import the same tidemark, and reload.',
       );
     }
     if (request.name !== def.name || request.version !== def.version) {
-      throw new TidemarkError(
+      return new TidemarkError(
         'STORE_MISMATCH',
         `The page asked for store "${request.name}" v${request.version}, but this worker serves "${def.name}" v${def.version}. ` +
           'Pass the worker that calls serveStore() with the same store definition.',
       );
     }
-    return opening;
+    return undefined;
   };
 
   /** Serves a page on `port`: its state now, then every change after it, in one task so none falls between. */
   const welcome = (engine: Engine, port: MessagePort): void => {
     const clientId = `${engine.id}.${++clients}`;
-    const value: HelloReply = { clientId, seq: engine.getSeq(), stateJson: engine.getStateJson(), report: engine.loadReport, remote: engine.remoteStatus };
+    const stateJson = engine.getStateJson();
+    const drafted = waiting.get(port) === stateJson;
+    waiting.delete(port);
+    const value: HelloReply = { clientId, seq: engine.getSeq(), ...(!drafted && { stateJson }), report: engine.loadReport, remote: engine.remoteStatus };
     port.postMessage({ type: 'answer', id: 0, value } satisfies WorkerChange);
     ports.set(clientId, port);
     port.onmessage = (message: MessageEvent<PageMessage>) => answer(engine, clientId, port, message.data);
@@ -147,13 +161,16 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
     const message = event.data as HelloMessage | undefined;
     if (message?.type !== 'tidemark:hello') return;
     const { request, port } = message;
-    checkHello(request).then(
-      (engine) => welcome(engine, port),
-      (error: unknown) => {
-        port.postMessage({ type: 'answer', id: 0, error: toWireError(error) } satisfies WorkerChange);
-        port.close();
-      },
-    );
+    const refuse = (error: unknown): void => {
+      waiting.delete(port);
+      port.postMessage({ type: 'answer', id: 0, error: toWireError(error) } satisfies WorkerChange);
+      port.close();
+    };
+    const refused = refusal(request);
+    if (refused) return refuse(refused);
+    waiting.set(port, undefined);
+    if (draft !== undefined) sendDraft(port, draft);
+    opening.then((engine) => welcome(engine, port), refuse);
   };
   endpoint.addEventListener('message', onHello);
   endpoint.start?.();

@@ -233,10 +233,12 @@ export function canGunzipNatively(): boolean {
  * The snapshot's JSON, checked against its hash but not parsed: by the
  * platform's DecompressionStream (which also checks the gzip CRC) where
  * there is one, else by fflate. The hash is of the text JSON.stringify
- * wrote, so text that matches it parses.
+ * wrote, so text that matches it parses. `beforeHashCheck` is given the
+ * JSON once it is decompressed, before the hash check (~12 ms for 10 MB)
+ * ends: a load hands it on so a page can parse it meanwhile.
  * @throws Error saying what is wrong when the bytes do not decompress or do not hash to `hash`.
  */
-export async function verifySnapshotJson(bytes: Uint8Array, hash: string): Promise<string> {
+export async function verifySnapshotJson(bytes: Uint8Array, hash: string, beforeHashCheck?: (json: string) => void): Promise<string> {
   if (!canGunzipNatively()) return verifyState(await loadFflate(), bytes, hash);
   let raw: Uint8Array;
   try {
@@ -245,6 +247,7 @@ export async function verifySnapshotJson(bytes: Uint8Array, hash: string): Promi
     throw new Error(`its bytes do not decompress (${(error as Error).message})`);
   }
   const json = fromUtf8.decode(raw);
+  beforeHashCheck?.(json);
   if ((hashAsciiBytes(raw) ?? hashText(json)) !== hash) throw new Error('its hash does not match its contents');
   return json;
 }

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { connectStore, hashState, TidemarkError, PROTOCOL_VERSION } from 'tidemark';
 import { serveStore } from 'tidemark/worker';
 import type { HelloMessage, WorkerChange } from '../../src/protocol.js';
-import { freshIndexedDB, todoStore } from './fixtures.js';
+import { gzipSync } from 'node:zlib';
+import { freshIndexedDB, open, request, todoStore, withRawDatabase } from './fixtures.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -29,7 +30,44 @@ function uniqueStore() {
   return todoStore({ name: `client-${++storeCount}-${Math.random().toString(36).slice(2)}` });
 }
 
-describe('the page client over Comlink', () => {
+/** Says hello on `endpoint` as a page would, and returns what comes back up to the hello's answer. */
+async function hello(endpoint: MessagePort, def: ReturnType<typeof todoStore>): Promise<WorkerChange[]> {
+  const page = new MessageChannel();
+  cleanups.push(() => page.port1.close());
+  const seen: WorkerChange[] = [];
+  const answered = new Promise<void>((resolve) => {
+    page.port1.onmessage = (message: MessageEvent<WorkerChange>) => {
+      seen.push(message.data);
+      if (message.data.type === 'answer') resolve();
+    };
+  });
+  const request = { protocol: PROTOCOL_VERSION, name: def.name, version: def.version };
+  endpoint.postMessage({ type: 'tidemark:hello', request, port: page.port2 } satisfies HelloMessage, [page.port2]);
+  await answered;
+  return seen;
+}
+
+/** A store with snapshots at seq 1 and 2 and nothing after them; returns its state. */
+async function checkpointedTwice(def: ReturnType<typeof todoStore>, idb: IDBFactory) {
+  const store = await open(def, idb);
+  await store.commit({ type: 'added', id: 'a', text: 'milk' });
+  await store.checkpoint();
+  await store.commit({ type: 'incremented', by: 2 });
+  await store.checkpoint();
+  const state = store.getState();
+  await store.close();
+  return state;
+}
+
+/** serveStore on one end of a channel; the other end is where pages say hello. */
+function served(def: ReturnType<typeof todoStore>, idb: IDBFactory): MessagePort {
+  const channel = new MessageChannel();
+  const store = serveStore(def, { endpoint: channel.port2, indexedDB: idb, broadcast: false });
+  cleanups.push(async () => (await store.close().catch(() => {}), channel.port1.close(), channel.port2.close()));
+  return channel.port1;
+}
+
+describe('the page client over its port', () => {
   test('getState is synchronous and optimistic: a commit shows at once, and is confirmed once durable', async () => {
     const { store } = await tab(uniqueStore(), freshIndexedDB());
     const commit = store.commit({ type: 'added', id: 'a', text: 'milk' });
@@ -184,5 +222,59 @@ describe('the page client over Comlink', () => {
     await expect(store.stats()).rejects.toMatchObject({ code: 'CLOSED' });
     expect(store.pendingCommits).toBe(0);
     expect(store.getState().count).toBe(0); // the optimistic commit is taken back
+  });
+});
+
+describe('the draft: a snapshot the page parses while the worker checks it', () => {
+  test('a newest snapshot with nothing after it is sent before its hash check ends, and the answer then leaves the state out', async () => {
+    const def = uniqueStore();
+    const idb = freshIndexedDB();
+    const state = await checkpointedTwice(def, idb);
+    const [draft, answer, ...rest] = await hello(served(def, idb), def);
+    expect(rest).toEqual([]);
+    expect(draft).toMatchObject({ type: 'draft' });
+    expect(JSON.parse((draft as { stateJson: string }).stateJson)).toEqual(state);
+    expect(answer).toMatchObject({ type: 'answer', id: 0, value: { seq: 2 } });
+    expect((answer as { value: object }).value).not.toHaveProperty('stateJson');
+  });
+
+  test('a draft that fails its check is replaced: the answer carries the state rebuilt from the older snapshot', async () => {
+    const def = uniqueStore();
+    const idb = freshIndexedDB();
+    const state = await checkpointedTwice(def, idb);
+    // The newest snapshot still gunzips, to another state, under its old hash.
+    await withRawDatabase(idb, def.name, async (db) => {
+      const snapshots = db.transaction('snapshots', 'readwrite').objectStore('snapshots');
+      const newest = await request(snapshots.get(2));
+      await request(snapshots.put({ ...newest, bytes: new Uint8Array(gzipSync(JSON.stringify({ items: {}, count: 999 }))) }));
+    });
+    const port = served(def, idb);
+    const [draft, answer] = await hello(port, def);
+    expect(JSON.parse((draft as { stateJson: string }).stateJson)).toEqual({ items: {}, count: 999 });
+    const value = (answer as { value: { stateJson: string; report: { damaged: Array<{ seq: number }> } } }).value;
+    expect(JSON.parse(value.stateJson)).toEqual(state);
+    expect(value.report.damaged.map((d) => d.seq)).toEqual([2]);
+    // And a page: whatever it was sent first, it starts from the checked state.
+    const store = await connectStore(def, port, { checkpointOnHide: false });
+    cleanups.push(() => store.close());
+    expect(store.getState()).toEqual(state);
+  });
+
+  test('the page starts from the draft only when the answer leaves the state out', async () => {
+    const def = uniqueStore();
+    for (const answerState of [undefined, { items: {}, count: 2 }]) {
+      const worker = new MessageChannel();
+      cleanups.push(() => (worker.port1.close(), worker.port2.close()));
+      // A worker played by the test: a draft, then the answer.
+      worker.port2.onmessage = ({ data }: MessageEvent<HelloMessage>) => {
+        data.port.postMessage({ type: 'draft', stateJson: JSON.stringify({ items: {}, count: 1 }) } satisfies WorkerChange);
+        const report = { snapshotSeq: 1, commitsReplayed: 0, ms: 0, fellBack: false, damaged: [] };
+        const value = { clientId: 'w.1', seq: 1, report, remote: { status: 'off' }, ...(answerState && { stateJson: JSON.stringify(answerState) }) };
+        data.port.postMessage({ type: 'answer', id: 0, value } satisfies WorkerChange);
+      };
+      const store = await connectStore(def, worker.port1, { checkpointOnHide: false });
+      expect(store.getState().count).toBe(answerState ? 2 : 1);
+      store.close().catch(() => {});
+    }
   });
 });
