@@ -25,10 +25,21 @@ async function directory(create: boolean): Promise<FileSystemDirectoryHandle | u
 
 /** True when the mark of `storeName` exists. */
 export async function hasDataMarker(storeName: string): Promise<boolean> {
-  const dir = await directory(false);
-  if (!dir) return false;
+  return (await markOf(storeName)) === true;
+}
+
+/** Whether the mark of `storeName` exists; undefined where no mark can be kept (no OPFS, or OPFS refused). */
+async function markOf(storeName: string): Promise<boolean | undefined> {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  if (typeof storage?.getDirectory !== 'function') return undefined;
+  let root: FileSystemDirectoryHandle;
   try {
-    await dir.getFileHandle(fileName(storeName));
+    root = await storage.getDirectory();
+  } catch {
+    return undefined;
+  }
+  try {
+    await (await root.getDirectoryHandle(DIRECTORY)).getFileHandle(fileName(storeName));
     return true;
   } catch {
     return false;
@@ -48,11 +59,18 @@ export async function removeDataMarker(storeName: string): Promise<void> {
 /**
  * Whether a freshly opened database lost its data: the browser said so
  * (`browserMessage`, from `upgradeneeded`), or it is empty beside the mark.
- * Only an empty database looks at the mark, so a normal load never waits on OPFS.
+ * Only an empty database looks at the mark, so a normal load never waits on
+ * OPFS. Where marks are kept, a store without one never lost data: the
+ * browser says it wiped the origin's databases only once, to whichever opens
+ * first, which may be a new store's (the wiped one then finds its mark).
  */
 export async function detectDataLoss(storeName: string, browserMessage: string | undefined, empty: boolean): Promise<DataLoss | undefined> {
-  if (browserMessage !== undefined) return { kind: 'total', message: `the browser deleted its database (${browserMessage})`, detectedBy: 'browser' };
-  if (empty && (await hasDataMarker(storeName))) {
+  if (!empty && browserMessage === undefined) return undefined;
+  const marked = await markOf(storeName);
+  if (browserMessage !== undefined && marked !== false) {
+    return { kind: 'total', message: `the browser deleted its database (${browserMessage})`, detectedBy: 'browser' };
+  }
+  if (empty && marked) {
     return {
       kind: 'total',
       message: 'its database is empty, but the mark tidemark keeps beside it says it held commits (the database was deleted)',

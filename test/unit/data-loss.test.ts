@@ -1,8 +1,10 @@
-import { describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { connectStore } from 'tidemark';
 import { faultyIndexedDB } from 'tidemark/testing';
 import { serveStore } from 'tidemark/worker';
+import { hasDataMarker } from '../../worker/data-marker.js';
 import { freshIndexedDB, open, todoStore } from './fixtures.js';
+import { memoryOpfs } from './memory-opfs.js';
 
 const chromiumSays = 'IndexedDB (database was corrupt): Unknown corruption';
 
@@ -51,5 +53,39 @@ describe('a database the browser reports as wiped (upgradeneeded with dataLoss)'
       channel.port1.close();
       channel.port2.close();
     }
+  });
+});
+
+describe('where the mark is kept (OPFS): the browser says it once, to whichever database opens first', () => {
+  beforeEach(() => void vi.stubGlobal('navigator', memoryOpfs().navigator));
+  afterEach(() => void vi.unstubAllGlobals());
+
+  /** A store with a commit, and the mark that says so. */
+  async function written(name: string) {
+    const def = todoStore({ name });
+    const store = await open(def, freshIndexedDB());
+    await store.commit({ type: 'incremented', by: 1 });
+    await expect.poll(() => hasDataMarker(name)).toBe(true);
+    await store.close();
+    return def;
+  }
+
+  test('a new store that hears of a wipe opens as new, and the wiped store finds its mark', async () => {
+    const wiped = await written('wiped');
+    // The origin's databases are gone; the next open, a new store's, is told.
+    const idb = faultyIndexedDB({ indexedDB: freshIndexedDB(), dataLoss: chromiumSays });
+    const fresh = await open(todoStore({ name: 'new' }), idb);
+    expect(idb.counts.dataLoss).toBe(1);
+    expect(fresh.loadReport.dataLoss).toBeUndefined();
+    await fresh.close();
+    await expect(open(wiped, idb)).rejects.toMatchObject({ code: 'DATA_LOST', details: { detectedBy: 'marker' } });
+  });
+
+  test("a store with its mark that hears of the wipe reports it in the browser's words", async () => {
+    const wiped = await written('wiped-first');
+    const idb = faultyIndexedDB({ indexedDB: freshIndexedDB(), dataLoss: chromiumSays });
+    const error = await open(wiped, idb).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'DATA_LOST', details: { detectedBy: 'browser' } });
+    expect((error as Error).message).toContain(chromiumSays);
   });
 });
