@@ -58,7 +58,13 @@ export async function compactedInTheEnd(stores: readonly SyncingStore[], bucket:
   // The snapshot's uploader compacts after it is up, which whenUploaded does not wait for.
   const first = () => (bucket instanceof Map ? bucket.get(segmentKey(1)) : bucket.get(segmentKey(1)));
   // Generous: a full `npm test` on a loaded machine once ran out of a 10 s wait here.
-  await expect.poll(first, { timeout: 30_000, message: `${at}: log/1 was compacted` }).toBeUndefined();
+  try {
+    await expect.poll(first, { timeout: 30_000, message: `${at}: log/1 was compacted` }).toBeUndefined();
+  } catch (error) {
+    // Once in a while a full run fails here: say what the bucket held, for whoever looks next.
+    const keys = bucket instanceof Map ? [...bucket.keys()] : await (bucket as Partial<Remote>).list?.('', {}).catch(() => []);
+    throw new Error(`${(error as Error).message}; the bucket holds: ${keys?.join(' ') ?? '?'}`, { cause: error });
+  }
   for (const store of stores) expect(hashState(store.getState()), at).toBe(hashState(stores[0]!.getState()));
 }
 
