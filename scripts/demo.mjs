@@ -43,3 +43,7 @@ const stop = async () => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// `npm run demo` stopped by a signal to npm alone (e.g. `timeout`): npm exits without
+// passing it on, and this process is handed to another parent. Stop then too.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && void stop(), 500).unref();
