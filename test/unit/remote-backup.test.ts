@@ -157,6 +157,35 @@ describe('remote backup (in-memory remote)', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  test('two tabs of one device upload one at a time (the device lock): no overlap, each commit in the bucket once', async () => {
+    const idb = freshIndexedDB();
+    const objects = new Map<string, Uint8Array>();
+    const inFlight = [0, 0];
+    let overlaps = 0;
+    // Each tab's remote counts its creates in flight, each held a little as a network would.
+    const tabRemote = (tab: number) => {
+      const remote = memoryRemote({ ...fast, objects });
+      const create: typeof remote.create = async (key, bytes, signal) => {
+        if (inFlight[1 - tab]! > 0) overlaps++;
+        inFlight[tab]!++;
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 3));
+          return await remote.create(key, bytes, signal);
+        } finally {
+          inFlight[tab]!--;
+        }
+      };
+      return { ...remote, create };
+    };
+    const tabs = [await open(todoStore(), idb, { remote: tabRemote(0) }), await open(todoStore(), idb, { remote: tabRemote(1) })];
+    for (let i = 0; i < 20; i++) await Promise.all(tabs.map((tab) => tab.commit({ type: 'incremented', by: 1 })));
+    for (const tab of tabs) await tab.whenUploaded();
+    expect(overlaps).toBe(0);
+    // checkBucket throws at an overlap or a hole between segments.
+    expect((await checkBucket(memoryRemote({ objects }), 'todos')).through).toBe(40);
+    await Promise.all(tabs.map((tab) => tab.close()));
+  });
+
   test('hydration skips a damaged remote snapshot, falls back to an older one, and reports it', async () => {
     const remote = memoryRemote({ ...fast, snapshotEveryCommits: 1, snapshotCooldownMs: 0 });
     const store = await open(todoStore({ checkpoint: { everyEvents: 1, cooldownMs: 0 } }), freshIndexedDB(), { remote });
