@@ -1,4 +1,4 @@
-import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
+import { wrap, type DBSchema, type IDBPDatabase, type StoreKey, type StoreNames, type StoreValue } from 'idb';
 import type { RejectedCommit } from '../src/types.js';
 import { STORAGE_FORMAT, type JournalRecord, type OutboxEntry, type SnapshotRecord, type UploadCursor } from './records.js';
 import type { Heads } from './remote/objects.js';
@@ -19,6 +19,21 @@ export interface TidemarkSchema extends DBSchema {
 }
 
 export type Database = IDBPDatabase<TidemarkSchema>;
+
+/**
+ * One record, read in a transaction of its own that is over when this
+ * resolves (idb's `db.get` resolves before): for work that runs through a
+ * TransactionGate.
+ */
+export async function readRecord<N extends StoreNames<TidemarkSchema>>(
+  db: Database,
+  store: N,
+  key: StoreKey<TidemarkSchema, N>,
+): Promise<StoreValue<TidemarkSchema, N> | undefined> {
+  const tx = db.transaction(store, 'readonly');
+  const [value] = await Promise.all([tx.store.get(key), tx.done]);
+  return value;
+}
 
 /** Sync mode: the Heads after the shared log through `seq` (see objects.ts). */
 export interface KeptHeads {

@@ -22,6 +22,7 @@ import type { DeviceOutcome, Shared } from './remote/outbox.js';
 import type { OutboxEntry } from './records.js';
 import type { Syncer } from './remote/syncer.js';
 import { detectDataLoss, writeDataMarker } from './data-marker.js';
+import { TransactionGate } from './transaction-gate.js';
 import { readStorage } from './storage-estimate.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
@@ -118,6 +119,8 @@ export class Engine {
   private closedBecause: string | null = null;
   private commitCount = 0;
   private readonly listeners = new Set<(change: EngineChange) => void>();
+  /** Where WebKit needs it, one transaction at a time: commits, checkpoints, the uploader's reads and writes. */
+  private readonly gate = new TransactionGate();
   private readonly tabs: TabChannel | undefined;
   /** Undefined in sync mode (the syncer writes the journal too) and where no lock spans tabs: every write reads the tail. */
   private readonly role: WriterRole | undefined;
@@ -161,6 +164,7 @@ export class Engine {
   private newSyncer(remote: Remote): Syncer {
     return new this.remoteParts!.Syncer(remote, {
       db: this.db,
+      gate: this.gate,
       def: this.def,
       shared: () => this.shared!,
       pending: () => this.pending,
@@ -175,6 +179,7 @@ export class Engine {
     if (!this.options.remote || this.options.remote.mode === 'sync') return undefined;
     return new this.remoteParts!.Uploader(this.options.remote, {
       db: this.db,
+      gate: this.gate,
       storeName: this.def.name,
       seq: () => this.seq,
       checkpoint: () => this.checkpoint('periodic'),
@@ -359,7 +364,8 @@ export class Engine {
     if (batch.length > 0) this.role?.want(); // a catch-up only reads
     try {
       const tailKnown = this.role?.knowsTail(this.seq) ?? false;
-      outcome = await writeBatch(this.db, this.def, { state: this.state, seq: this.seq }, batch, durability, this.now(), tailKnown);
+      const base = { state: this.state, seq: this.seq };
+      outcome = await this.gate.run(() => writeBatch(this.db, this.def, base, batch, durability, this.now(), tailKnown));
     } catch (error) {
       return this.batchFailed(error, batch, 'write to the journal');
     }
@@ -392,7 +398,8 @@ export class Engine {
     const before = { seq: this.seq, pendingOrigins: this.pending.map((entry) => entry.origin) };
     let outcome: DeviceOutcome;
     try {
-      outcome = await this.remoteParts!.writeOutbox(this.db, this.def, this.shared!, batch, durability, this.now());
+      const shared = this.shared!;
+      outcome = await this.gate.run(() => this.remoteParts!.writeOutbox(this.db, this.def, shared, batch, durability, this.now()));
     } catch (error) {
       return this.batchFailed(error, batch, 'write to the outbox');
     }
@@ -447,7 +454,7 @@ export class Engine {
 
   /** Rebuilds the state from the newest snapshot, after another tab trimmed the journal past us. */
   private async reload(): Promise<void> {
-    const loaded = await loadState(this.db, this.def, this.now);
+    const loaded = await this.gate.run(() => loadState(this.db, this.def, this.now));
     if (this.shared) {
       // Sync mode: the shared log from the snapshot; the outbox goes on top at the next catch-up.
       this.shared = { state: loaded.state ?? JSON.parse(loaded.unparsed!), seq: loaded.seq };
@@ -527,7 +534,7 @@ export class Engine {
       const record: SnapshotRecord = { seq, at, kind, version: this.def.version, codec: 'json+gzip', ...encoded };
       const damaged = dropDamaged ? this.report.damaged.map((d) => d.seq) : [];
       const trimLimit = this.role ? this.role.trimLimit(seq) : Infinity;
-      await writeSnapshot(this.db, record, this.def.retention.snapshots, damaged, at - this.def.retention.rewindMs, trimLimit);
+      await this.gate.run(() => writeSnapshot(this.db, record, this.def.retention.snapshots, damaged, at - this.def.retention.rewindMs, trimLimit));
       this.lastSnapshot = { seq, at, kind, version: record.version, bytes: record.bytes.byteLength, rawBytes: record.rawBytes, hash: record.hash };
       this.uploader?.offerSnapshot(record);
       this.eventsAtSnapshot = eventsAt;

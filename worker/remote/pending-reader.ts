@@ -1,4 +1,5 @@
 import type { Database } from '../database.js';
+import { TransactionGate } from '../transaction-gate.js';
 import type { JournalRecord } from '../records.js';
 
 type Pending = { records: JournalRecord[]; snapshotSeqs: number[] };
@@ -24,13 +25,15 @@ export class PendingReader {
     private readonly db: Database,
     /** Records per batch. */
     private readonly limit: number,
+    /** The engine's: the reads wait their turn where the browser needs it. */
+    private readonly gate = new TransactionGate(false),
   ) {}
 
   /** Records from `first` on (about `limit`), and the local snapshots' seqs. */
   read(first: number): Promise<Pending> {
     const ahead = this.ahead;
     this.ahead = undefined;
-    return ahead?.first === first ? ahead.read : readBatch(this.db, first, this.limit);
+    return ahead?.first === first ? ahead.read : this.readBatch(first, this.limit);
   }
 
   /** The next read will start at `next`: those of `records` from there on are kept, and the rest of the batch is read now. */
@@ -39,7 +42,7 @@ export class PendingReader {
     if (kept[0] !== undefined && kept[0].seq !== next) kept.length = 0;
     const from = kept.length > 0 ? kept[kept.length - 1]!.last + 1 : next;
     // At least one record is read, for the snapshots' seqs (and a getAll count of 0 means all).
-    const read = readBatch(this.db, from, Math.max(1, this.limit - kept.length)).then(({ records: more, snapshotSeqs }) => ({
+    const read = this.readBatch(from, Math.max(1, this.limit - kept.length)).then(({ records: more, snapshotSeqs }) => ({
       // Retention may have trimmed past the kept records meanwhile: they stand alone then.
       records: kept.length === 0 ? more : more[0]?.seq === from ? [...kept, ...more] : kept,
       snapshotSeqs,
@@ -51,6 +54,10 @@ export class PendingReader {
   /** Forgets what was read ahead (a plan made on a wrong guess). */
   drop(): void {
     this.ahead = undefined;
+  }
+
+  private readBatch(first: number, limit: number): Promise<Pending> {
+    return this.gate.run(() => readBatch(this.db, first, limit));
   }
 }
 

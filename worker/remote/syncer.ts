@@ -1,6 +1,7 @@
 import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import type { RejectedCommit } from '../../src/types.js';
-import type { Database, KeptHeads } from '../database.js';
+import { readRecord, type Database, type KeptHeads } from '../database.js';
+import type { TransactionGate } from '../transaction-gate.js';
 import { probeConditionalWrites } from './capability-probe.js';
 import { compact } from './compaction.js';
 import { seqOfKey, type Heads } from './objects.js';
@@ -24,6 +25,8 @@ const ATTEMPTS_PER_ROUND = 20;
 /** What the syncer needs from its engine. */
 export interface SyncerHost extends LoopHost {
   readonly db: Database;
+  /** The engine's: the syncer's transactions beside commits wait their turn through it. */
+  readonly gate: TransactionGate;
   readonly def: AnyDefinition;
   /** The shared log as the engine has it: where the next read starts. */
   shared(): Shared;
@@ -128,7 +131,7 @@ export class Syncer extends RemoteLoop {
         const start = { seq: shared.seq, state: shared.state, pending, heads };
         const result = await syncOnce(this.remote, this.host.def, start, { device: this.device, batch }, this.abort.signal);
         if (result.applied.length > 0 || result.rejected.length > 0 || result.snapshot || result.confirmed.length > 0) {
-          this.rejected = await writeSyncResult(this.host.db, this.host.def.version, result);
+          this.rejected = await this.host.gate.run(() => writeSyncResult(this.host.db, this.host.def.version, result));
           if (result.rejected.length > 0) this.state = { ...this.state, rejected: this.rejected };
           await this.host.catchUp();
           changed = true;
@@ -148,7 +151,7 @@ export class Syncer extends RemoteLoop {
 
   /** The Heads at the journal's end, `seq`; undefined when this database does not know them. */
   private async headsAt(seq: number): Promise<Heads | undefined> {
-    const kept = (await this.host.db.get('remote', 'heads')) as KeptHeads | undefined;
+    const kept = (await this.host.gate.run(() => readRecord(this.host.db, 'remote', 'heads'))) as KeptHeads | undefined;
     if (kept?.seq === seq) return kept.heads;
     return seq === 0 ? {} : undefined;
   }

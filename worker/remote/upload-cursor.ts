@@ -1,11 +1,11 @@
-import type { Database } from '../database.js';
+import { readRecord, type Database } from '../database.js';
 import type { JournalRecord, UploadCursor } from '../records.js';
 
 const KEY = 'upload';
 
 /** The uploader's cursor for `target`; a fresh one when none was kept, or it was for another remote. */
 export async function readCursor(db: Database, target: string): Promise<UploadCursor> {
-  const cursor = await db.get('remote', KEY);
+  const cursor = await readRecord(db, 'remote', KEY);
   return cursor && 'target' in cursor && cursor.target === target ? cursor : { target, through: 0, snapshotSeq: 0 };
 }
 

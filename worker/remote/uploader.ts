@@ -1,5 +1,6 @@
 import { TidemarkError } from '../../src/errors.js';
-import type { Database } from '../database.js';
+import { readRecord, type Database } from '../database.js';
+import type { TransactionGate } from '../transaction-gate.js';
 import type { JournalRecord, SnapshotRecord, UploadCursor } from '../records.js';
 import { readHeader, readSegmentObject, segmentKey, segmentObject, seqOfKey, snapshotKey, snapshotObject } from './objects.js';
 import { RemoteFault, type Remote } from './remote.js';
@@ -25,6 +26,8 @@ const RECONCILE_LIMIT = 50;
 /** What the uploader needs from its engine. */
 export interface UploaderHost extends LoopHost {
   readonly db: Database;
+  /** The engine's: every transaction of the uploader waits its turn through it. */
+  readonly gate: TransactionGate;
   readonly storeName: string;
   /** Seq of the newest durable commit the engine knows. */
   seq(): number;
@@ -74,7 +77,7 @@ export class Uploader extends RemoteLoop {
    * with the page's first render.
    */
   async start(): Promise<void> {
-    this.uploadedSeq = (await readCursor(this.host.db, this.remote.target)).through;
+    this.uploadedSeq = (await this.idb((db) => readCursor(db, this.remote.target))).through;
     this.setStatus();
     this.schedule(this.policy.uploadDelayMs);
   }
@@ -113,9 +116,9 @@ export class Uploader extends RemoteLoop {
 
   protected async work(): Promise<void> {
     await withUploadLock(this.host.storeName, async () => {
-      let cursor = await readCursor(this.host.db, this.remote.target);
+      let cursor = await this.idb((db) => readCursor(db, this.remote.target));
       this.advance(cursor.through);
-      const reader = new PendingReader(this.host.db, RECORDS_PER_READ);
+      const reader = new PendingReader(this.host.db, RECORDS_PER_READ, this.host.gate);
       // The first step is prepared while the bucket is checked, and used if the check changes nothing.
       let first = this.nextStep(cursor, reader);
       first.catch(() => {}); // awaited below, unless the check moved the cursor
@@ -125,7 +128,7 @@ export class Uploader extends RemoteLoop {
         if (!sameCursor(reconciled, cursor)) {
           await first.catch(() => {});
           reader.drop();
-          await writeCursor(this.host.db, reconciled);
+          await this.idb((db) => writeCursor(db, reconciled));
           cursor = reconciled;
           this.advance(cursor.through);
           first = this.nextStep(cursor, reader);
@@ -147,7 +150,8 @@ export class Uploader extends RemoteLoop {
         const sent = await this.send(step, cursor);
         await cursorWritten;
         cursor = sent;
-        cursorWritten = writeCursor(this.host.db, cursor);
+        const through = cursor;
+        cursorWritten = this.idb((db) => writeCursor(db, through));
         cursorWritten.catch(() => {}); // awaited next time round; a closed store must not leave it unhandled
         this.advance(cursor.through);
         if (sameCursor(sent, step.after)) {
@@ -161,6 +165,11 @@ export class Uploader extends RemoteLoop {
       await cursorWritten;
       if (!step) this.recent.dropThrough(cursor.through); // up to date: it will not be sent
     });
+  }
+
+  /** Runs one transaction of the uploader's when the engine's gate lets it. */
+  private idb<T>(work: (db: Database) => Promise<T>): Promise<T> {
+    return this.host.gate.run(() => work(this.host.db));
   }
 
   private advance(through: number): void {
@@ -241,10 +250,10 @@ export class Uploader extends RemoteLoop {
   private async send(step: Step, cursor: UploadCursor): Promise<UploadCursor> {
     const { signal } = this.abort;
     if (step.type === 'snapshot') {
-      const record = this.recent.take(step.seq) ?? (await this.host.db.get('snapshots', step.seq));
+      const record = this.recent.take(step.seq) ?? (await this.idb((db) => readRecord(db, 'snapshots', step.seq)));
       if (!record) return cursor; // pruned meanwhile: the next step picks a newer one
       const key = snapshotKey(step.seq);
-      await writeCursor(this.host.db, { ...cursor, sending: { seq: step.seq, hash: record.hash } });
+      await this.idb((db) => writeCursor(db, { ...cursor, sending: { seq: step.seq, hash: record.hash } }));
       if (!(await this.remote.create(key, snapshotObject(this.host.storeName, record), signal))) {
         await this.checkSameSnapshot(key, record.hash);
       }
@@ -280,7 +289,7 @@ export class Uploader extends RemoteLoop {
       throw this.conflict(key);
     }
     const last = theirs[theirs.length - 1]!.last;
-    const { records: local } = await readPending(this.host.db, theirs[0]!.seq, theirs.length + 1);
+    const { records: local } = await this.idb((db) => readPending(db, theirs[0]!.seq, theirs.length + 1));
     if (!local.some((record) => record.last >= last)) throw this.conflict(key); // past anything written here
     const ours = local.filter((record) => record.seq <= last);
     const comparable = theirs.filter((record) => record.seq >= (ours[0]?.seq ?? Infinity));
@@ -313,7 +322,7 @@ export class Uploader extends RemoteLoop {
       const snapshot = snapshots.find((key) => seqOfKey(key) > current.through);
       if (!snapshot) break;
       const seq = seqOfKey(snapshot);
-      const hash = (await this.host.db.get('snapshots', seq))?.hash ?? (current.sending?.seq === seq ? current.sending.hash : undefined);
+      const hash = (await this.idb((db) => readRecord(db, 'snapshots', seq)))?.hash ?? (current.sending?.seq === seq ? current.sending.hash : undefined);
       if (hash) await this.checkSameSnapshot(snapshot, hash);
       // Pruned here since: it is ours if the segment after it is (a snapshot goes up before the segments after it).
       else if (segments.includes(segmentKey(seq + 1))) await this.checkSameSegment(segmentKey(seq + 1));
