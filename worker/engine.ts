@@ -14,7 +14,7 @@ import type { SnapshotRecord } from './records.js';
 import { encodeState } from './snapshot-codec.js';
 import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
-import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
+import { listSnapshots, readRetained, writeSnapshot } from './snapshots.js';
 import { toTidemarkError } from './storage-errors.js';
 import type { Remote } from './remote/remote.js';
 import type { Uploader } from './remote/uploader.js';
@@ -119,7 +119,12 @@ export class Engine {
   private closedBecause: string | null = null;
   private commitCount = 0;
   private readonly listeners = new Set<(change: EngineChange) => void>();
-  /** Where WebKit needs it, one transaction at a time: commits, checkpoints, the uploader's reads and writes. */
+  /**
+   * Where WebKit needs it, one transaction at a time: commits, checkpoints,
+   * reads for the app (stats, history, backups), the uploader's and the
+   * syncer's. Not rewinds and imports, whose transactions wait for commits
+   * they make themselves.
+   */
   private readonly gate = new TransactionGate();
   private readonly tabs: TabChannel | undefined;
   /** Undefined in sync mode (the syncer writes the journal too) and where no lock spans tabs: every write reads the tail. */
@@ -560,7 +565,8 @@ export class Engine {
 
   async stats(): Promise<StoreStats> {
     if (this.closedBecause) throw this.closedError();
-    const [journal, snapshots, storage] = await Promise.all([journalExtent(this.db), listSnapshots(this.db), readStorage()]);
+    const storage = readStorage();
+    const { journal, snapshots } = await this.gate.run(() => readRetained(this.db));
     return {
       name: this.def.name,
       version: this.def.version,
@@ -576,27 +582,27 @@ export class Engine {
         details: this.lastCheckpointError.details,
       },
       remote: this.remoteStatus,
-      storage,
+      storage: await storage,
     };
   }
 
   /** One page of the retained commits, newest first (see worker/history/history.ts). */
   history(options: HistoryOptions = {}): Promise<HistoryPage> {
     if (this.closedBecause) return Promise.reject(this.closedError());
-    return import('./history/history.js').then(({ readHistory }) => readHistory(this.db, this.def, options));
+    return import('./history/history.js').then(({ readHistory }) => this.gate.run(() => readHistory(this.db, this.def, options)));
   }
 
   /** The state after commit `seq`, rebuilt from history without touching the live state. */
   stateAt(seq: number): Promise<PastState> {
     if (this.closedBecause) return Promise.reject(this.closedError());
-    return import('./history/state-at.js').then(({ stateAt }) => stateAt(this.db, this.def, seq));
+    return import('./history/state-at.js').then(({ stateAt }) => this.gate.run(() => stateAt(this.db, this.def, seq)));
   }
 
   /** Replays history and checks every snapshot's hash, and the live state's (see worker/history/verify.ts). */
   verify(): Promise<VerifyResult> {
     if (this.closedBecause) return Promise.reject(this.closedError());
     return import('./history/verify.js').then(({ verifyReplay }) =>
-      verifyReplay(this.db, this.def, () => ({ seq: this.seq, state: this.state }), this.now),
+      this.gate.run(() => verifyReplay(this.db, this.def, () => ({ seq: this.seq, state: this.state }), this.now)),
     );
   }
 
@@ -609,13 +615,13 @@ export class Engine {
   /** The rewind safety snapshots kept, newest first: `rewind(seq)` to one of them undoes a rewind. */
   async rewinds(): Promise<SnapshotInfo[]> {
     if (this.closedBecause) throw this.closedError();
-    return (await listSnapshots(this.db)).filter((s) => s.kind === 'rewind');
+    return (await this.gate.run(() => listSnapshots(this.db))).filter((s) => s.kind === 'rewind');
   }
 
   /** A backup file of the store: its newest snapshot and the journal after it (see worker/backup/backup-file.ts). */
   exportBackup(): Promise<Blob> {
     if (this.closedBecause) return Promise.reject(this.closedError());
-    return import('./backup/backup-file.js').then(({ writeBackup }) => writeBackup(this.db, this.def, this.now()));
+    return import('./backup/backup-file.js').then(({ writeBackup }) => this.gate.run(() => writeBackup(this.db, this.def, this.now())));
   }
 
   /** Loads a backup file into this empty store, or replaces its state with `replace` (see worker/backup/import-backup.ts). */

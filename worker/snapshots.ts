@@ -1,5 +1,6 @@
 import type { SnapshotInfo } from '../src/types.js';
-import type { Database } from './database.js';
+import type { IDBPObjectStore, StoreNames } from 'idb';
+import type { Database, TidemarkSchema } from './database.js';
 import type { SnapshotRecord } from './records.js';
 
 /**
@@ -56,11 +57,33 @@ export async function writeSnapshot(
   await tx.done;
 }
 
+type ReadOnlyStore<N extends StoreNames<TidemarkSchema>> = IDBPObjectStore<TidemarkSchema, ArrayLike<StoreNames<TidemarkSchema>>, N, 'readonly'>;
+
+/** How much journal is kept: records, commits, and the oldest seq. */
+export interface JournalExtent {
+  records: number;
+  commits: number;
+  firstSeq: number | null;
+}
+
 /** The kept snapshots, newest first, without their bytes. */
 export async function listSnapshots(db: Database): Promise<SnapshotInfo[]> {
+  const tx = db.transaction('snapshots', 'readonly');
+  const [snapshots] = await Promise.all([snapshotInfos(tx.store), tx.done]);
+  return snapshots;
+}
+
+/** The kept snapshots and the journal's extent, read in one transaction: a checkpoint's trim never falls between. */
+export async function readRetained(db: Database): Promise<{ snapshots: SnapshotInfo[]; journal: JournalExtent }> {
+  const tx = db.transaction(['journal', 'snapshots'], 'readonly');
+  const [snapshots, journal] = await Promise.all([snapshotInfos(tx.objectStore('snapshots')), extentOf(tx.objectStore('journal')), tx.done]);
+  return { snapshots, journal };
+}
+
+async function snapshotInfos(store: ReadOnlyStore<'snapshots'>): Promise<SnapshotInfo[]> {
   const infos: SnapshotInfo[] = [];
   // A cursor rather than getAll: it lets us drop each snapshot's bytes as we go.
-  let cursor = await db.transaction('snapshots').store.openCursor(null, 'prev');
+  let cursor = await store.openCursor(null, 'prev');
   while (cursor) {
     const { seq, at, kind, version, bytes, rawBytes, hash } = cursor.value;
     infos.push({ seq, at, kind, version, bytes: bytes.byteLength, rawBytes, hash });
@@ -69,14 +92,8 @@ export async function listSnapshots(db: Database): Promise<SnapshotInfo[]> {
   return infos;
 }
 
-/** How much journal is kept: records, commits, and the oldest seq. */
-export async function journalExtent(db: Database): Promise<{ records: number; commits: number; firstSeq: number | null }> {
-  const tx = db.transaction('journal');
-  const [records, first, last] = await Promise.all([
-    tx.store.count(),
-    tx.store.openCursor(),
-    tx.store.openCursor(null, 'prev'),
-  ]);
+async function extentOf(journal: ReadOnlyStore<'journal'>): Promise<JournalExtent> {
+  const [records, first, last] = await Promise.all([journal.count(), journal.openCursor(), journal.openCursor(null, 'prev')]);
   if (!first || !last) return { records, commits: 0, firstSeq: null };
   return { records, commits: last.value.last - first.value.seq + 1, firstSeq: first.value.seq };
 }
