@@ -5,13 +5,12 @@ import { hashState } from '../src/hash.js';
 import type { CommitOptions, CommitRecord, CommitResult, HistoryOptions, ImportOptions, ImportResult, HistoryPage, LoadReport, RemoteStatus, RestoreOptions, RestoreResult, RewindResult, SnapshotInfo, SnapshotKind, StoreStats, StoredEvent, VerifyResult } from '../src/types.js';
 import type { StateEvent } from '../src/state-event.js';
 import type { PastState } from './history/state-at.js';
-import { msUntilCheckpoint } from './checkpoint-policy.js';
+import { Checkpoints } from './checkpoints.js';
 import { openDatabase, type Database } from './database.js';
 import { FellBehind, writeBatch } from './journal.js';
 import { WriterRole } from './writer-role.js';
 import { loadState, type LoadedState, type OnDraft } from './load.js';
 import type { SnapshotRecord } from './records.js';
-import { encodeState } from './snapshot-codec.js';
 import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
 import { listSnapshots, readRetained, writeSnapshot } from './snapshots.js';
@@ -82,7 +81,6 @@ interface QueuedCommit {
 }
 
 let engineCount = 0;
-const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit; a longer wait is re-checked when it fires
 
 /**
  * The store's engine: the confirmed state, the group-commit queue, checkpoints
@@ -92,17 +90,7 @@ export class Engine {
   readonly id = `${Math.random().toString(36).slice(2, 8)}${++engineCount}`;
   private readonly confirmed: ConfirmedState;
   private report: LoadReport;
-  private eventsTotal: number;
-  private eventsAtSnapshot = 0;
-  /**
-   * Where the checkpoint cooldown counts from: when the newest snapshot was
-   * written or, for a store that has none, when its first commit was made
-   * (undefined until then). Never the open time: a page reloaded soon after
-   * its first commits must still get its hide-time snapshot.
-   */
-  private lastSnapshotAt: number | undefined;
-  private lastSnapshot: SnapshotInfo | null = null;
-  private lastCheckpointError: TidemarkError | null = null;
+  private readonly checkpoints: Checkpoints;
   private marking: Promise<void> | null = null;
 
   private readonly queue: QueuedCommit[] = [];
@@ -112,9 +100,6 @@ export class Engine {
   /** Set while an import writes the database: commits stay queued until it settles. */
   private pausedBy: Promise<unknown> | null = null;
   private catchUpWanted = false;
-  private checkpointing: Promise<SnapshotInfo | null> | null = null;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerAt = Infinity;
   private closing: Promise<void> | null = null;
   private closedBecause: string | null = null;
   private commitCount = 0;
@@ -151,8 +136,16 @@ export class Engine {
   ) {
     this.confirmed = new ConfirmedState(loaded);
     this.report = loaded.report;
-    this.eventsTotal = loaded.eventsReplayed;
-    this.lastSnapshotAt = loaded.snapshotAt ?? loaded.firstCommitAt;
+    this.checkpoints = new Checkpoints(
+      {
+        def,
+        now,
+        source: () => this.shared ?? { seq: this.seq, state: this.state },
+        write: (record, dropDamaged) => this.writeSnapshot(record, dropDamaged),
+        stopped: () => this.closedBecause !== null || this.closing !== null,
+      },
+      loaded,
+    );
     if ((options.broadcast ?? true) && typeof BroadcastChannel === 'function') {
       this.tabs = new TabChannel(def.name, (seq) => seq > this.seq && this.catchUp());
     }
@@ -375,11 +368,10 @@ export class Engine {
       return this.batchFailed(error, batch, 'write to the journal');
     }
     this.confirmed.set(outcome.state, outcome.seq);
-    this.eventsTotal += outcome.eventsApplied;
     const changed = outcome.foreign.length === 0 ? outcome.written : [...outcome.foreign, ...outcome.written];
+    this.checkpoints.counted(outcome.eventsApplied, changed[0]?.at);
     this.writingCount = 0; // written: a commit is no longer pending once listeners hear of it
     if (changed.length > 0) this.emit({ type: 'commits', commits: changed });
-    this.lastSnapshotAt ??= changed[0]?.at;
     outcome.results.forEach((result, i) =>
       typeof result === 'number' ? batch[i]!.resolve({ seq: result }) : batch[i]!.reject(result),
     );
@@ -389,7 +381,7 @@ export class Engine {
       this.markData();
     }
     if (changed.length > 0) this.uploader?.poke();
-    this.considerCheckpoint();
+    this.checkpoints.consider();
   }
 
   /**
@@ -409,7 +401,7 @@ export class Engine {
       return this.batchFailed(error, batch, 'write to the outbox');
     }
     this.shared = outcome.shared;
-    this.eventsTotal += outcome.sharedCommits.reduce((sum, commit) => sum + commit.events.length, 0);
+    this.checkpoints.counted(outcome.sharedCommits.reduce((sum, commit) => sum + commit.events.length, 0));
     const appended = this.remoteParts!.appendedSince(before, outcome);
     const at = outcome.written[0]?.at ?? 0;
     this.pending = [...outcome.pending, ...outcome.written.map((commit) => ({ origin: commit.origin, at, version: this.def.version, events: commit.events }))];
@@ -435,7 +427,7 @@ export class Engine {
       this.markData();
     }
     if (outcome.written.length > 0) this.syncer?.poke();
-    this.considerCheckpoint();
+    this.checkpoints.consider();
   }
 
   /**
@@ -467,9 +459,7 @@ export class Engine {
     }
     this.confirmed.adopt(loaded);
     this.report = loaded.report;
-    this.eventsAtSnapshot = this.eventsTotal;
-    this.eventsTotal += loaded.eventsReplayed;
-    this.lastSnapshotAt = loaded.snapshotAt ?? loaded.firstCommitAt ?? this.lastSnapshotAt;
+    this.checkpoints.startOver(loaded.eventsReplayed, loaded.snapshotAt ?? loaded.firstCommitAt);
     this.emit({ type: 'reset', seq: this.seq, state: this.state });
   }
 
@@ -486,28 +476,6 @@ export class Engine {
     for (const listener of this.listeners) listener(change);
   }
 
-  private considerCheckpoint(): void {
-    if (this.checkpointing || this.closedBecause || this.closing) return; // re-considered when it ends
-    const wait = msUntilCheckpoint(
-      { eventsSinceSnapshot: this.eventsTotal - this.eventsAtSnapshot, lastSnapshotAt: this.lastSnapshotAt ?? this.now(), now: this.now() },
-      this.def.checkpoint,
-    );
-    if (wait === 0) {
-      this.checkpoint('periodic').then(
-        () => this.considerCheckpoint(),
-        () => {}, // kept in lastCheckpointError for stats(); the next commit tries again
-      );
-    } else if (Number.isFinite(wait) && this.now() + wait < this.timerAt) {
-      clearTimeout(this.timer);
-      this.timerAt = this.now() + wait;
-      this.timer = setTimeout(() => {
-        this.timerAt = Infinity;
-        this.considerCheckpoint();
-      }, Math.min(wait, MAX_TIMER_MS));
-      (this.timer as { unref?: () => void }).unref?.();
-    }
-  }
-
   /**
    * Writes a snapshot of the confirmed state (and prunes behind it). Returns
    * the newest snapshot when nothing changed since it, or null for a store
@@ -515,52 +483,20 @@ export class Engine {
    */
   checkpoint(kind: SnapshotKind = 'manual', options: { dropDamaged?: boolean } = {}): Promise<SnapshotInfo | null> {
     if (this.closedBecause) return Promise.reject(this.closedError());
-    const previous = this.checkpointing ?? Promise.resolve(null);
-    const run = previous
-      .catch(() => null)
-      .then(() => this.writeCheckpoint(kind, options.dropDamaged ?? false))
-      .finally(() => {
-        if (this.checkpointing === run) this.checkpointing = null;
-      });
-    this.checkpointing = run;
-    return run;
-  }
-
-  private async writeCheckpoint(kind: SnapshotKind, dropDamaged: boolean): Promise<SnapshotInfo | null> {
-    const eventsAt = this.eventsTotal;
-    // A rewind's safety snapshot is written even when nothing changed: it must be kept as kind 'rewind'.
-    if (eventsAt === this.eventsAtSnapshot && kind !== 'rewind' && !dropDamaged) return this.lastSnapshot;
-    // Sync mode: snapshots hold the shared log's state, never this device's unsynced commits.
-    const { seq, state } = this.shared ?? { seq: this.seq, state: this.state };
-    if (seq === 0) return null;
-    const at = this.now();
-    try {
-      const encoded = await encodeState(state);
-      const record: SnapshotRecord = { seq, at, kind, version: this.def.version, codec: 'json+gzip', ...encoded };
-      const damaged = dropDamaged ? this.report.damaged.map((d) => d.seq) : [];
-      const trimLimit = this.role ? this.role.trimLimit(seq) : Infinity;
-      await this.gate.run(() => writeSnapshot(this.db, record, this.def.retention.snapshots, damaged, at - this.def.retention.rewindMs, trimLimit));
-      this.lastSnapshot = { seq, at, kind, version: record.version, bytes: record.bytes.byteLength, rawBytes: record.rawBytes, hash: record.hash };
-      this.uploader?.offerSnapshot(record);
-      this.eventsAtSnapshot = eventsAt;
-      this.lastSnapshotAt = at;
-      this.lastCheckpointError = null;
-      return this.lastSnapshot;
-    } catch (error) {
-      this.lastCheckpointError = toTidemarkError(error, 'write a snapshot');
-      // A failed attempt starts the cooldown too: a state that cannot be written is not retried after every commit.
-      if (kind === 'periodic') this.lastSnapshotAt = at;
-      throw this.lastCheckpointError;
-    }
+    return this.checkpoints.run(kind, options.dropDamaged ?? false);
   }
 
   /** A snapshot, if anything changed since the last one and the cooldown allows it (page hidden). */
   checkpointIfCooledDown(): Promise<SnapshotInfo | null> {
-    const sinceLast = this.now() - (this.lastSnapshotAt ?? this.now());
-    if (this.eventsTotal === this.eventsAtSnapshot || sinceLast < this.def.checkpoint.cooldownMs) {
-      return Promise.resolve(this.lastSnapshot);
-    }
-    return this.checkpoint('periodic');
+    return this.checkpoints.ifCooledDown();
+  }
+
+  private async writeSnapshot(record: SnapshotRecord, dropDamaged: boolean): Promise<void> {
+    const damaged = dropDamaged ? this.report.damaged.map((d) => d.seq) : [];
+    const trimLimit = this.role ? this.role.trimLimit(record.seq) : Infinity;
+    const { snapshots, rewindMs } = this.def.retention;
+    await this.gate.run(() => writeSnapshot(this.db, record, snapshots, damaged, record.at - rewindMs, trimLimit));
+    this.uploader?.offerSnapshot(record);
   }
 
   async stats(): Promise<StoreStats> {
@@ -574,12 +510,12 @@ export class Engine {
       hash: hashState(this.state),
       journal,
       snapshots,
-      eventsSinceSnapshot: this.eventsTotal - this.eventsAtSnapshot,
+      eventsSinceSnapshot: this.checkpoints.eventsSinceSnapshot,
       load: this.report,
-      lastCheckpointError: this.lastCheckpointError && {
-        code: this.lastCheckpointError.code,
-        message: this.lastCheckpointError.message,
-        details: this.lastCheckpointError.details,
+      lastCheckpointError: this.checkpoints.lastError && {
+        code: this.checkpoints.lastError.code,
+        message: this.checkpoints.lastError.message,
+        details: this.checkpoints.lastError.details,
       },
       remote: this.remoteStatus,
       storage: await storage,
@@ -670,8 +606,7 @@ export class Engine {
   /** Starts over from a state this engine just wrote to the database (an import), and tells pages and tabs. */
   private adoptWritten(loaded: LoadedState): void {
     this.confirmed.adopt(loaded);
-    this.eventsAtSnapshot = this.eventsTotal;
-    this.lastSnapshotAt = loaded.snapshotAt ?? this.now();
+    this.checkpoints.startOver(0, loaded.snapshotAt ?? this.now());
     this.emit({ type: 'reset', seq: this.seq, state: this.state });
     this.tabs?.announce(this.seq);
     this.markData();
@@ -713,8 +648,7 @@ export class Engine {
       this.db = restored.db;
       this.confirmed.adopt(restored.loaded);
       this.report = restored.loaded.report;
-      this.eventsTotal = this.eventsAtSnapshot = 0;
-      this.lastSnapshotAt = restored.loaded.snapshotAt ?? this.now();
+      this.checkpoints.startOver(0, restored.loaded.snapshotAt ?? this.now());
       if (this.shared) {
         this.shared = { state: this.state, seq: this.seq };
         this.pending = [];
@@ -759,11 +693,7 @@ export class Engine {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.whenSaved();
-      clearTimeout(this.timer);
-      if (!this.closedBecause && this.eventsTotal !== this.eventsAtSnapshot) {
-        await this.checkpoint('periodic').catch(() => {}); // the journal already holds every commit
-      }
-      await this.checkpointing?.catch(() => {});
+      await this.checkpoints.finish(!this.closedBecause);
       await this.marking;
       this.shutDown('the store was closed');
     })();
@@ -777,7 +707,7 @@ export class Engine {
   private shutDown(reason: string): void {
     if (this.closedBecause) return;
     this.closedBecause = reason;
-    clearTimeout(this.timer);
+    this.checkpoints.stop();
     this.tabs?.close();
     this.role?.close();
     const error = this.closedError();
