@@ -206,7 +206,8 @@ export class Engine {
     );
     let empty: boolean;
     try {
-      let loaded = await loadState(db, def, now, onDraft);
+      // Sync mode puts the outbox on top of the loaded state: the draft would rarely be the state.
+      let loaded = await loadState(db, def, now, options.remote?.mode === 'sync' ? undefined : onDraft);
       empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
