@@ -16,6 +16,7 @@ import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
 import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
 import { toTidemarkError } from './storage-errors.js';
+import { listBucket } from './remote/listing.js';
 import type { Remote } from './remote/remote.js';
 import type { Uploader } from './remote/uploader.js';
 import type { DeviceOutcome, Shared } from './remote/outbox.js';
@@ -205,10 +206,13 @@ export class Engine {
     try {
       let loaded = await loadState(db, def, now);
       empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
+      // An empty store hydrates: the bucket is listed now, while the remote code may still be loading.
+      const listing = empty && options.remote ? listBucket(options.remote) : undefined;
+      listing?.catch(() => {}); // awaited by the hydration, unless something fails first
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
       const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);
-      if (empty && remoteParts) loaded = (await (await remoteParts).hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined })) ?? loaded;
+      if (empty && remoteParts) loaded = (await (await remoteParts).hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined, ...(listing && { listing }) })) ?? loaded;
       if (dataLoss) loaded.report = { ...loaded.report, dataLoss: loaded.report.remote ? { ...dataLoss, recoveredThrough: loaded.seq } : dataLoss };
       engine = new Engine(def, db, loaded, options, now, await remoteParts);
     } catch (error) {

@@ -157,6 +157,19 @@ describe('remote backup (in-memory remote)', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  test('a fresh device lists the bucket once, snap/ and log/ side by side: backup mode needs no second listing', async () => {
+    const lists: string[] = [];
+    const remote = memoryRemote({ ...fast, faults: (call) => void (call.op === 'list' && lists.push(call.key)) });
+    const laptop = await open(todoStore(), freshIndexedDB(), { remote });
+    await laptop.commit({ type: 'incremented', by: 2 });
+    await laptop.whenUploaded();
+    lists.length = 0;
+    const phone = await open(todoStore(), freshIndexedDB(), { remote });
+    expect(phone.loadReport.remote).toMatchObject({ snapshotSeq: 0, seq: 1 });
+    expect(lists.sort()).toEqual(['log/', 'snap/']);
+    await Promise.all([laptop.close(), phone.close()]);
+  });
+
   test('hydration skips a damaged remote snapshot, falls back to an older one, and reports it', async () => {
     const remote = memoryRemote({ ...fast, snapshotEveryCommits: 1, snapshotCooldownMs: 0 });
     const store = await open(todoStore({ checkpoint: { everyEvents: 1, cooldownMs: 0 } }), freshIndexedDB(), { remote });

@@ -10,6 +10,7 @@ import { toRemoteError } from './remote-error.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
 import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey, snapshotKey, type Heads, type SegmentHeader } from './objects.js';
 import { advanceHeads } from './shared-snapshot.js';
+import { listBucket, type Listing } from './listing.js';
 import type { Remote } from './remote.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
@@ -25,6 +26,15 @@ export interface Download {
   heads: Heads | undefined;
 }
 
+/** Options of `download`. */
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  /** Stop at this seq (a point in the past). @default Infinity (the newest) */
+  atSeq?: number;
+  /** A listing of the bucket already under way (see listing.ts), used for the first attempt. */
+  listing?: Promise<Listing>;
+}
+
 /**
  * Downloads the newest remote snapshot that verifies and the gapless
  * segments after it. Damaged snapshots are skipped and reported; a missing
@@ -33,17 +43,11 @@ export interface Download {
  * @returns undefined when the remote holds nothing for this store
  * @throws TidemarkError `JOURNAL_GAP` (a hole in the remote log), `DATA_DAMAGED` (a damaged segment, or every snapshot damaged with no log from seq 1); RemoteFault on network and server errors
  */
-export async function download(
-  remote: Remote,
-  def: AnyDefinition,
-  now: () => number,
-  signal?: AbortSignal,
-  /** Stop at this seq (a point in the past); the newest when absent. */
-  atSeq = Infinity,
-): Promise<Download | undefined> {
-  for (let listing = 1; ; listing++) {
+export async function download(remote: Remote, def: AnyDefinition, now: () => number, { signal, atSeq = Infinity, listing }: DownloadOptions = {}): Promise<Download | undefined> {
+  for (let attempt = 1; ; attempt++) {
     try {
-      return await downloadListed(remote, def, now, signal, atSeq, listing === LISTINGS);
+      const listed = (attempt === 1 && listing) || listBucket(remote, signal);
+      return await downloadListed(remote, def, now, signal, atSeq, listed, attempt === LISTINGS);
     } catch (error) {
       if (!(error instanceof Vanished)) throw error;
     }
@@ -55,11 +59,19 @@ const LISTINGS = 3;
 
 class Vanished extends Error {}
 
-async function downloadListed(remote: Remote, def: AnyDefinition, now: () => number, signal: AbortSignal | undefined, atSeq: number, last: boolean): Promise<Download | undefined> {
+async function downloadListed(
+  remote: Remote,
+  def: AnyDefinition,
+  now: () => number,
+  signal: AbortSignal | undefined,
+  atSeq: number,
+  listing: Promise<Listing>,
+  last: boolean,
+): Promise<Download | undefined> {
   const started = now();
   const damaged: HydrationReport['damaged'] = [];
   const valid = (keys: string[]) => keys.filter((key) => !Number.isNaN(seqOfKey(key)) && seqOfKey(key) <= atSeq);
-  const [listedSnapshots, listedSegments] = await Promise.all([remote.list('snap/', {}, signal), remote.list('log/', {}, signal)]);
+  const { snapshots: listedSnapshots, segments: listedSegments } = await listing;
   const [snapshotKeys, segmentKeys] = [valid(listedSnapshots), valid(listedSegments)];
   if (remote.mode === 'sync' && atSeq !== Infinity) assertProvable(remote, atSeq, listedSnapshots);
   if (snapshotKeys.length === 0 && segmentKeys.length === 0) return undefined;
@@ -75,9 +87,10 @@ async function downloadListed(remote: Remote, def: AnyDefinition, now: () => num
     const segmentObjects = await inParallel(after, DOWNLOADS_AT_ONCE - (snapshotFetch ? 1 : 0), (k) => fetchAndRead(remote, k, signal, (bytes) => readSegmentObject(bytes, k, def.name)));
     const snapshotObject = await snapshotFetch;
     if (!last && segmentObjects.some((object) => object === undefined)) throw new Vanished();
-    // A snapshot that appears after this point may mean compaction deleted keys of this chain (see below).
-    const relisted = remote.list('snap/', { startAfter: snapshotKey(base) }, signal);
-    relisted.catch(() => {}); // awaited below, unless this candidate is given up
+    // Sync mode: a snapshot that appears after this point may mean compaction deleted keys of this chain
+    // (see below). Nothing deletes them in backup mode, so there the first listing is enough.
+    const relisted = remote.mode === 'sync' ? remote.list('snap/', { startAfter: snapshotKey(base) }, signal) : undefined;
+    relisted?.catch(() => {}); // awaited below, unless this candidate is given up
     let snapshot: { record: SnapshotRecord; json: string; heads?: Heads } | undefined;
     if (key !== undefined) {
       if (!snapshotObject) continue; // deleted since the listing
@@ -111,7 +124,7 @@ async function downloadListed(remote: Remote, def: AnyDefinition, now: () => num
     // A snapshot that appeared since the listing may mean compaction deleted keys of this chain, and a
     // lagging device re-created one (an orphan, see shared-log.ts): list again.
     const listed = new Set(listedSnapshots);
-    if ((await relisted).some((k) => !listed.has(k))) {
+    if ((await relisted)?.some((k) => !listed.has(k))) {
       if (!last) throw new Vanished();
       throw new RemoteFault('transient', `LIST ${remote.target}snap/: new snapshots kept appearing during the download`);
     }
@@ -263,20 +276,21 @@ export const REBUILD_RETRY_MS = [250, 750, 2_000];
  * memory. Offline, it opens empty: the uploader then refuses to mix its
  * commits with the remote's history (REMOTE_CONFLICT) instead of losing either.
  * A store whose data was lost (`dataLost`) tries again a few times first,
- * unless the browser says it is offline.
+ * unless the browser says it is offline. `listing`: the bucket's, started by
+ * the caller when it found the database empty (the first attempt uses it).
  */
 export async function hydrateIfEmpty(
   db: Database,
   def: AnyDefinition,
   remote: Remote,
   now: () => number,
-  { dataLost = false }: { dataLost?: boolean } = {},
+  { dataLost = false, listing }: { dataLost?: boolean; listing?: Promise<Listing> } = {},
 ): Promise<LoadedState | undefined> {
   if (!(await isEmpty(db))) return undefined;
   for (let attempt = 0; ; attempt++) {
     const started = now();
     try {
-      const downloaded = await download(remote, def, now);
+      const downloaded = await download(remote, def, now, attempt === 0 && listing ? { listing } : {});
       if (!downloaded) return undefined;
       const writing = writeDownload(db, remote.target, downloaded);
       writing.catch(() => {}); // awaited below; the rebuild may throw first
