@@ -109,11 +109,14 @@ export function s3Remote(options: S3RemoteOptions): Remote {
         // body on the worker's own thread (a 1.2 MB PUT held it ~28 ms before fetch() even returned, and
         // took 2–4× as long to answer); a Blob goes to the network process whole.
         const request: RequestInit = { method, headers, signal, ...(init.body && { body: new Blob([init.body as Uint8Array<ArrayBuffer>]) }) };
+        // A GET with no headers, signed in its query, is a simple CORS request: no preflight round trip
+        // before each LIST and each object (each URL needs its own preflight). Writes carry headers anyway.
+        const inQuery = method === 'GET' && Object.keys(headers).length === 0;
         if (sign) {
           const signed = await sign({ method, url, headers });
           response = await fetch(signed.url, { ...request, headers: { ...headers, ...signed.headers } });
         } else {
-          response = await fetch(await (await getClient(attempt > 0)).sign(url, request));
+          response = await fetch(await (await getClient(attempt > 0)).sign(url, { ...request, aws: { signQuery: inQuery } }));
         }
       } catch (error) {
         if (init.signal?.aborted) throw error;
