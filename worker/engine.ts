@@ -16,7 +16,7 @@ import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
 import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
 import { toTidemarkError } from './storage-errors.js';
-import { listBucket } from './remote/listing.js';
+import { startHydration } from './remote/head-start.js';
 import type { Remote } from './remote/remote.js';
 import type { Uploader } from './remote/uploader.js';
 import type { DeviceOutcome, Shared } from './remote/outbox.js';
@@ -206,13 +206,12 @@ export class Engine {
     try {
       let loaded = await loadState(db, def, now);
       empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
-      // An empty store hydrates: the bucket is listed now, while the remote code may still be loading.
-      const listing = empty && options.remote ? listBucket(options.remote) : undefined;
-      listing?.catch(() => {}); // awaited by the hydration, unless something fails first
+      // An empty store hydrates: its first steps start now, while the remote code may still be loading.
+      const headStart = empty && options.remote ? startHydration(options.remote) : undefined;
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
       const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);
-      if (empty && remoteParts) loaded = (await (await remoteParts).hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined, ...(listing && { listing }) })) ?? loaded;
+      if (empty && remoteParts) loaded = (await (await remoteParts).hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined, ...(headStart && { headStart }) })) ?? loaded;
       if (dataLoss) loaded.report = { ...loaded.report, dataLoss: loaded.report.remote ? { ...dataLoss, recoveredThrough: loaded.seq } : dataLoss };
       engine = new Engine(def, db, loaded, options, now, await remoteParts);
     } catch (error) {
