@@ -207,7 +207,7 @@ export class Engine {
       let loaded = await loadState(db, def, now);
       empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
       // An empty store hydrates: its first steps start now, while the remote code may still be loading.
-      const headStart = empty && options.remote ? startHydration(options.remote) : undefined;
+      const headStart = empty && options.remote ? startHydration(options.remote, def.name) : undefined;
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
       const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);
