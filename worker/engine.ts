@@ -16,7 +16,6 @@ import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
 import { journalExtent, listSnapshots, writeSnapshot } from './snapshots.js';
 import { toTidemarkError } from './storage-errors.js';
-import { startHydration } from './remote/head-start.js';
 import type { Remote } from './remote/remote.js';
 import type { Uploader } from './remote/uploader.js';
 import type { DeviceOutcome, Shared } from './remote/outbox.js';
@@ -195,6 +194,9 @@ export class Engine {
     let browserSaidLost: string | undefined;
     // The remote code loads while the database opens.
     const remoteParts = options.remote ? import('./remote/for-engine.js') : undefined;
+    // A small part of it, to start a hydration before the rest arrives (see head-start.ts).
+    const headStartCode = options.remote ? import('./remote/head-start.js') : undefined;
+    headStartCode?.catch(() => {}); // awaited below, unless the open fails first
     remoteParts?.catch(() => {}); // awaited below, unless the open fails first
     const db = await openDatabase(
       def.name,
@@ -207,7 +209,7 @@ export class Engine {
       let loaded = await loadState(db, def, now);
       empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
       // An empty store hydrates: its first steps start now, while the remote code may still be loading.
-      const headStart = empty && options.remote ? startHydration(options.remote, def.name) : undefined;
+      const headStart = empty && headStartCode ? (await headStartCode).startHydration(options.remote!) : undefined;
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
       const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);

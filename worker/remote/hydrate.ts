@@ -8,9 +8,9 @@ import { rebuildState, type LoadedState } from '../load.js';
 import { RemoteFault } from './remote.js';
 import { toRemoteError } from './remote-error.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
-import { segmentKey, seqOfKey, snapshotKey, type Heads } from './objects.js';
+import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey, snapshotKey, type Heads, type SegmentHeader } from './objects.js';
 import { advanceHeads } from './shared-snapshot.js';
-import { DOWNLOADS_AT_ONCE, fetchSegment, fetchSnapshot, listBucket, type Fetched, type HeadStart, type VerifiedSegment } from './head-start.js';
+import { DOWNLOADS_AT_ONCE, listBucket, type HeadStart, type Listing } from './head-start.js';
 import type { Remote } from './remote.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
@@ -47,7 +47,10 @@ export async function download(remote: Remote, def: AnyDefinition, now: () => nu
   for (let attempt = 1; ; attempt++) {
     try {
       // A later attempt lists again: something vanished since the first listing, so its downloads are stale too.
-      return await downloadListed(remote, def, now, signal, atSeq, attempt === 1 ? headStart : undefined, attempt === LISTINGS);
+      const started = attempt === 1 ? headStart : undefined;
+      const listing = started?.listing ?? listBucket(remote, signal);
+      const get = (key: string) => started?.downloads.get(key) ?? remote.get(key, signal);
+      return await downloadListed(remote, def, now, signal, atSeq, listing, get, attempt === LISTINGS);
     } catch (error) {
       if (!(error instanceof Vanished)) throw error;
     }
@@ -65,27 +68,27 @@ async function downloadListed(
   now: () => number,
   signal: AbortSignal | undefined,
   atSeq: number,
-  headStart: HeadStart | undefined,
+  listing: Promise<Listing>,
+  get: (key: string) => Promise<Uint8Array | undefined>,
   last: boolean,
 ): Promise<Download | undefined> {
   const started = now();
   const damaged: HydrationReport['damaged'] = [];
   const valid = (keys: string[]) => keys.filter((key) => !Number.isNaN(seqOfKey(key)) && seqOfKey(key) <= atSeq);
-  const { snapshots: listedSnapshots, segments: listedSegments } = await (headStart?.listing ?? listBucket(remote, signal));
+  const { snapshots: listedSnapshots, segments: listedSegments } = await listing;
   const [snapshotKeys, segmentKeys] = [valid(listedSnapshots), valid(listedSegments)];
   if (remote.mode === 'sync' && atSeq !== Infinity) assertProvable(remote, atSeq, listedSnapshots);
   if (snapshotKeys.length === 0 && segmentKeys.length === 0) return undefined;
 
   // From the newest snapshot down (and last from seq 0): the snapshot and the
   // segments after it are fetched together, a few at a time, each verified
-  // as it arrives while the others download (the first ones may have been
-  // started by the head start).
+  // as it arrives while the others download.
   for (const key of [...snapshotKeys.reverse(), undefined]) {
     const base = key === undefined ? 0 : seqOfKey(key);
     const after = segmentKeys.filter((k) => seqOfKey(k) > base);
-    const snapshotFetch = key === undefined ? undefined : (headStart?.snapshots.get(key) ?? fetchSnapshot(remote, def.name, key, signal));
+    const snapshotFetch = key === undefined ? undefined : fetchAndRead(get, key, (bytes) => readSnapshotObject(bytes, key, def.name));
     snapshotFetch?.catch(() => {}); // awaited below, unless a segment's download fails first
-    const segmentObjects = await inParallel(after, DOWNLOADS_AT_ONCE - (snapshotFetch ? 1 : 0), (k) => headStart?.segments.get(k) ?? fetchSegment(remote, def.name, k, signal));
+    const segmentObjects = await inParallel(after, DOWNLOADS_AT_ONCE - (snapshotFetch ? 1 : 0), (k) => fetchAndRead(get, k, (bytes) => readSegmentObject(bytes, k, def.name)));
     const snapshotObject = await snapshotFetch;
     if (!last && segmentObjects.some((object) => object === undefined)) throw new Vanished();
     // Sync mode: a snapshot that appears after this point may mean compaction deleted keys of this chain
@@ -154,13 +157,24 @@ function assertProvable(remote: Remote, atSeq: number, snapshotKeys: readonly st
   );
 }
 
+/** A downloaded object, with its verification (started as it arrived); undefined when it is gone. */
+type Fetched<T> = { bytes: Uint8Array; read: Promise<T> } | undefined;
+
+async function fetchAndRead<T>(get: (key: string) => Promise<Uint8Array | undefined>, key: string, read: (bytes: Uint8Array) => Promise<T>): Promise<Fetched<T>> {
+  const bytes = await get(key);
+  if (!bytes) return undefined;
+  const verified = read(bytes);
+  verified.catch(() => {}); // awaited in key order, unless an earlier object fails first
+  return { bytes, read: verified };
+}
+
 /** The segments after `base`, verified and gapless; a hole or a damaged one throws. */
 async function chain(
   remote: Remote,
   def: AnyDefinition,
   base: number,
   keys: readonly string[],
-  objects: ReadonlyArray<Fetched<VerifiedSegment>>,
+  objects: ReadonlyArray<Fetched<{ header: SegmentHeader; records: JournalRecord[] }>>,
   atSeq: number,
   heads: Heads | undefined,
 ): Promise<{ records: JournalRecord[]; seq: number; bytes: number; heads: Heads | undefined }> {

@@ -53,15 +53,9 @@ export interface SegmentHeader {
   device?: string;
 }
 
-const pad = (seq: number) => String(seq).padStart(20, '0');
-export const snapshotKey = (seq: number) => `snap/${pad(seq)}`;
-export const segmentKey = (first: number) => `log/${pad(first)}`;
+import { segmentKey, snapshotKey } from './keys.js';
 
-/** The seq in a `snap/…` or `log/…` key; NaN for a key of another shape. */
-export function seqOfKey(key: string): number {
-  const match = /^(?:snap|log)\/(\d{20})$/.exec(key);
-  return match ? Number(match[1]) : NaN;
-}
+export { segmentKey, seqOfKey, snapshotKey } from './keys.js';
 
 /** A local snapshot as a remote object: same bytes, same hash. */
 export function snapshotObject(store: string, record: SnapshotRecord, heads?: Heads): Uint8Array {
