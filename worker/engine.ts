@@ -192,10 +192,10 @@ export class Engine {
     const now = options.now ?? Date.now;
     let engine: Engine | undefined;
     let browserSaidLost: string | undefined;
-    // The remote code loads while the database opens.
-    const remoteParts = options.remote ? import('./remote/for-engine.js') : undefined;
-    // A small part of it, to start a hydration before the rest arrives (see head-start.ts).
+    // The remote code loads while the database opens; first a small part of it, to start a
+    // hydration before the rest arrives (see head-start.ts).
     const headStartCode = options.remote ? import('./remote/head-start.js') : undefined;
+    const remoteParts = options.remote ? import('./remote/for-engine.js') : undefined;
     headStartCode?.catch(() => {}); // awaited below, unless the open fails first
     remoteParts?.catch(() => {}); // awaited below, unless the open fails first
     const db = await openDatabase(
