@@ -23,7 +23,7 @@ export const DOWNLOADS_AT_ONCE = 4;
 /** A hydration's first listing and the downloads it started. */
 export interface HeadStart {
   listing: Promise<Listing>;
-  /** Downloads under way, by key (undefined once done when the key is gone). */
+  /** Downloads under way, by key; each gives undefined if its key is gone. */
   downloads: Map<string, Promise<Uint8Array | undefined>>;
 }
 

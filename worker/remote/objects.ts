@@ -1,5 +1,6 @@
 import type { JournalRecord, SnapshotRecord } from '../records.js';
 import { encodeJson, verifySnapshotJson } from '../snapshot-codec.js';
+import { segmentKey, snapshotKey } from './keys.js';
 
 // The objects tidemark writes to a remote, under the store's prefix:
 //   snap/<seq, 20 digits>   the state after commit seq: the local snapshot's gzip JSON
@@ -52,8 +53,6 @@ export interface SegmentHeader {
   /** Sync mode: the device that pushed it (the key of its entry in Heads). */
   device?: string;
 }
-
-import { segmentKey, snapshotKey } from './keys.js';
 
 export { segmentKey, seqOfKey, snapshotKey } from './keys.js';
 
