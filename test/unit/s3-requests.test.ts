@@ -29,7 +29,7 @@ const remote = () =>
   });
 
 describe('s3Remote requests', () => {
-  test('a LIST and a GET are signed in the query and carry no header that would need a CORS preflight', async () => {
+  test('a LIST and a GET are signed in the query, for 15 minutes, and carry no header that would need a CORS preflight', async () => {
     const sent = recordRequests();
     const r = remote();
     await r.list('snap/');
@@ -39,6 +39,7 @@ describe('s3Remote requests', () => {
       const query = new URL(request.url).searchParams;
       expect(query.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
       expect(query.get('X-Amz-Security-Token')).toBe('token');
+      expect(query.get('X-Amz-Expires')).toBe('900');
       expect([...request.headers.keys()].filter((name) => !SAFELISTED.has(name))).toEqual([]);
     }
   });

@@ -116,7 +116,7 @@ export function s3Remote(options: S3RemoteOptions): Remote {
           const signed = await sign({ method, url, headers });
           response = await fetch(signed.url, { ...request, headers: { ...headers, ...signed.headers } });
         } else {
-          response = await fetch(await (await getClient(attempt > 0)).sign(url, { ...request, aws: { signQuery: inQuery } }));
+          response = await fetch(await (await getClient(attempt > 0)).sign(inQuery ? expiring(url) : url, { ...request, aws: { signQuery: inQuery } }));
         }
       } catch (error) {
         if (init.signal?.aborted) throw error;
@@ -197,6 +197,17 @@ export function s3Remote(options: S3RemoteOptions): Remote {
       await response.body?.cancel();
     },
   };
+}
+
+/**
+ * A URL to sign in its query, valid for 15 minutes (aws4fetch's default is a
+ * day): about as long as S3 accepts a header-signed request, so it tolerates
+ * the same clock skew and outlives no more than one would.
+ */
+function expiring(url: string): string {
+  const expiring = new URL(url);
+  expiring.searchParams.set('X-Amz-Expires', '900');
+  return expiring.toString();
 }
 
 /** Path segments are kept; everything else is percent-encoded as S3 expects. */
