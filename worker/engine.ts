@@ -195,8 +195,11 @@ export class Engine {
     const now = options.now ?? Date.now;
     let engine: Engine | undefined;
     let browserSaidLost: string | undefined;
-    // The remote code loads while the database opens.
+    // The remote code loads while the database opens; first a small part of it, to start a
+    // hydration before the rest arrives (see head-start.ts).
+    const headStartCode = options.remote ? import('./remote/head-start.js') : undefined;
     const remoteParts = options.remote ? import('./remote/for-engine.js') : undefined;
+    headStartCode?.catch(() => {}); // awaited below, unless the open fails first
     remoteParts?.catch(() => {}); // awaited below, unless the open fails first
     const db = await openDatabase(
       def.name,
@@ -209,10 +212,12 @@ export class Engine {
       // Sync mode puts the outbox on top of the loaded state: the draft would rarely be the state.
       let loaded = await loadState(db, def, now, options.remote?.mode === 'sync' ? undefined : onDraft);
       empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
+      // An empty store hydrates: its first steps start now, while the remote code may still be loading.
+      const headStart = empty && headStartCode ? (await headStartCode).startHydration(options.remote!) : undefined;
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
       const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);
-      if (empty && remoteParts) loaded = (await (await remoteParts).hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined })) ?? loaded;
+      if (empty && remoteParts) loaded = (await (await remoteParts).hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined, ...(headStart && { headStart }) })) ?? loaded;
       if (dataLoss) loaded.report = { ...loaded.report, dataLoss: loaded.report.remote ? { ...dataLoss, recoveredThrough: loaded.seq } : dataLoss };
       engine = new Engine(def, db, loaded, options, now, await remoteParts);
     } catch (error) {

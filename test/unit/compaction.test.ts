@@ -90,6 +90,7 @@ describe('sync: compaction of the shared log (in-memory remote)', () => {
     let raced = false;
     const racing: Remote = {
       ...bucket,
+      mode: 'sync',
       list: async (prefix, listOptions, signal) => {
         const keys = await bucket.list(prefix, listOptions, signal);
         if (prefix === 'log/' && !raced) {

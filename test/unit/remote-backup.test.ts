@@ -186,6 +186,19 @@ describe('remote backup (in-memory remote)', () => {
     await Promise.all(tabs.map((tab) => tab.close()));
   });
 
+  test('a fresh device lists the bucket once, snap/ and log/ side by side: backup mode needs no second listing', async () => {
+    const lists: string[] = [];
+    const remote = memoryRemote({ ...fast, faults: (call) => void (call.op === 'list' && lists.push(call.key)) });
+    const laptop = await open(todoStore(), freshIndexedDB(), { remote });
+    await laptop.commit({ type: 'incremented', by: 2 });
+    await laptop.whenUploaded();
+    lists.length = 0;
+    const phone = await open(todoStore(), freshIndexedDB(), { remote });
+    expect(phone.loadReport.remote).toMatchObject({ snapshotSeq: 0, seq: 1 });
+    expect(lists.sort()).toEqual(['log/', 'snap/']);
+    await Promise.all([laptop.close(), phone.close()]);
+  });
+
   test('hydration skips a damaged remote snapshot, falls back to an older one, and reports it', async () => {
     const remote = memoryRemote({ ...fast, snapshotEveryCommits: 1, snapshotCooldownMs: 0 });
     const store = await open(todoStore({ checkpoint: { everyEvents: 1, cooldownMs: 0 } }), freshIndexedDB(), { remote });
@@ -204,6 +217,30 @@ describe('remote backup (in-memory remote)', () => {
     expect(fresh.getState().count).toBe(6);
     expect(fresh.loadReport.remote?.damaged.map((d) => d.key)).toEqual([newest]);
     expect(fresh.loadReport.remote?.snapshotSeq).toBeLessThan(seqOfKey(newest));
+    await Promise.all([store.close(), fresh.close()]);
+  });
+
+  test('a fresh device downloads each object once, those its first listing started too, and still falls back past a damaged newest snapshot', async () => {
+    const gets: string[] = [];
+    const remote = memoryRemote({ ...fast, snapshotEveryCommits: 2, snapshotCooldownMs: 0, faults: (call) => void (call.op === 'get' && gets.push(call.key)) });
+    const store = await open(todoStore({ checkpoint: { everyEvents: 2, cooldownMs: 0 }, snapshots: 10 }), freshIndexedDB(), { remote });
+    for (let i = 0; i < 7; i++) {
+      await store.commit({ type: 'incremented', by: 1 });
+      await store.whenUploaded();
+    }
+    const snapshots = [...remote.objects.keys()].filter((k) => k.startsWith('snap/')).sort();
+    const newest = snapshots[snapshots.length - 1]!;
+    const after = [...remote.objects.keys()].filter((k) => k.startsWith('log/') && seqOfKey(k) > seqOfKey(newest));
+    expect(snapshots.length).toBeGreaterThanOrEqual(2);
+    expect(after.length).toBeGreaterThanOrEqual(1); // the head start downloads segments, not only the snapshot
+    const bytes = remote.objects.get(newest)!;
+    bytes[bytes.length - 12]! ^= 0xff;
+    gets.length = 0;
+    const fresh = await open(todoStore(), freshIndexedDB(), { remote });
+    expect(fresh.getState().count).toBe(7);
+    expect(fresh.loadReport.remote?.damaged.map((d) => d.key)).toEqual([newest]);
+    expect(gets).toContain(newest);
+    expect(gets.length).toBe(new Set(gets).size);
     await Promise.all([store.close(), fresh.close()]);
   });
 

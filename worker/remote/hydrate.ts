@@ -10,6 +10,7 @@ import { toRemoteError } from './remote-error.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
 import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey, snapshotKey, type Heads, type SegmentHeader } from './objects.js';
 import { advanceHeads } from './shared-snapshot.js';
+import { DOWNLOADS_AT_ONCE, listBucket, type HeadStart, type Listing } from './head-start.js';
 import type { Remote } from './remote.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
@@ -25,6 +26,15 @@ export interface Download {
   heads: Heads | undefined;
 }
 
+/** Options of `download`. */
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  /** Stop at this seq (a point in the past). @default Infinity (the newest) */
+  atSeq?: number;
+  /** A listing and downloads already under way (see head-start.ts), used by the first attempt. */
+  headStart?: HeadStart;
+}
+
 /**
  * Downloads the newest remote snapshot that verifies and the gapless
  * segments after it. Damaged snapshots are skipped and reported; a missing
@@ -33,17 +43,14 @@ export interface Download {
  * @returns undefined when the remote holds nothing for this store
  * @throws TidemarkError `JOURNAL_GAP` (a hole in the remote log), `DATA_DAMAGED` (a damaged segment, or every snapshot damaged with no log from seq 1); RemoteFault on network and server errors
  */
-export async function download(
-  remote: Remote,
-  def: AnyDefinition,
-  now: () => number,
-  signal?: AbortSignal,
-  /** Stop at this seq (a point in the past); the newest when absent. */
-  atSeq = Infinity,
-): Promise<Download | undefined> {
-  for (let listing = 1; ; listing++) {
+export async function download(remote: Remote, def: AnyDefinition, now: () => number, { signal, atSeq = Infinity, headStart }: DownloadOptions = {}): Promise<Download | undefined> {
+  for (let attempt = 1; ; attempt++) {
     try {
-      return await downloadListed(remote, def, now, signal, atSeq, listing === LISTINGS);
+      // A later attempt lists again: something vanished since the first listing, so its downloads are stale too.
+      const started = attempt === 1 ? headStart : undefined;
+      const listing = started?.listing ?? listBucket(remote, signal);
+      const get = (key: string) => started?.downloads.get(key) ?? remote.get(key, signal);
+      return await downloadListed(remote, def, now, signal, atSeq, listing, get, attempt === LISTINGS);
     } catch (error) {
       if (!(error instanceof Vanished)) throw error;
     }
@@ -55,11 +62,20 @@ const LISTINGS = 3;
 
 class Vanished extends Error {}
 
-async function downloadListed(remote: Remote, def: AnyDefinition, now: () => number, signal: AbortSignal | undefined, atSeq: number, last: boolean): Promise<Download | undefined> {
+async function downloadListed(
+  remote: Remote,
+  def: AnyDefinition,
+  now: () => number,
+  signal: AbortSignal | undefined,
+  atSeq: number,
+  listing: Promise<Listing>,
+  get: (key: string) => Promise<Uint8Array | undefined>,
+  last: boolean,
+): Promise<Download | undefined> {
   const started = now();
   const damaged: HydrationReport['damaged'] = [];
   const valid = (keys: string[]) => keys.filter((key) => !Number.isNaN(seqOfKey(key)) && seqOfKey(key) <= atSeq);
-  const [listedSnapshots, listedSegments] = await Promise.all([remote.list('snap/', {}, signal), remote.list('log/', {}, signal)]);
+  const { snapshots: listedSnapshots, segments: listedSegments } = await listing;
   const [snapshotKeys, segmentKeys] = [valid(listedSnapshots), valid(listedSegments)];
   if (remote.mode === 'sync' && atSeq !== Infinity) assertProvable(remote, atSeq, listedSnapshots);
   if (snapshotKeys.length === 0 && segmentKeys.length === 0) return undefined;
@@ -70,14 +86,15 @@ async function downloadListed(remote: Remote, def: AnyDefinition, now: () => num
   for (const key of [...snapshotKeys.reverse(), undefined]) {
     const base = key === undefined ? 0 : seqOfKey(key);
     const after = segmentKeys.filter((k) => seqOfKey(k) > base);
-    const snapshotFetch = key === undefined ? undefined : fetchAndRead(remote, key, signal, (bytes) => readSnapshotObject(bytes, key, def.name));
+    const snapshotFetch = key === undefined ? undefined : fetchAndRead(get, key, (bytes) => readSnapshotObject(bytes, key, def.name));
     snapshotFetch?.catch(() => {}); // awaited below, unless a segment's download fails first
-    const segmentObjects = await inParallel(after, DOWNLOADS_AT_ONCE - (snapshotFetch ? 1 : 0), (k) => fetchAndRead(remote, k, signal, (bytes) => readSegmentObject(bytes, k, def.name)));
+    const segmentObjects = await inParallel(after, DOWNLOADS_AT_ONCE - (snapshotFetch ? 1 : 0), (k) => fetchAndRead(get, k, (bytes) => readSegmentObject(bytes, k, def.name)));
     const snapshotObject = await snapshotFetch;
     if (!last && segmentObjects.some((object) => object === undefined)) throw new Vanished();
-    // A snapshot that appears after this point may mean compaction deleted keys of this chain (see below).
-    const relisted = remote.list('snap/', { startAfter: snapshotKey(base) }, signal);
-    relisted.catch(() => {}); // awaited below, unless this candidate is given up
+    // Sync mode: a snapshot that appears after this point may mean compaction deleted keys of this chain
+    // (see below). Nothing deletes them in backup mode, so there the first listing is enough.
+    const relisted = remote.mode === 'sync' ? remote.list('snap/', { startAfter: snapshotKey(base) }, signal) : undefined;
+    relisted?.catch(() => {}); // awaited below, unless this candidate is given up
     let snapshot: { record: SnapshotRecord; json: string; heads?: Heads } | undefined;
     if (key !== undefined) {
       if (!snapshotObject) continue; // deleted since the listing
@@ -111,7 +128,7 @@ async function downloadListed(remote: Remote, def: AnyDefinition, now: () => num
     // A snapshot that appeared since the listing may mean compaction deleted keys of this chain, and a
     // lagging device re-created one (an orphan, see shared-log.ts): list again.
     const listed = new Set(listedSnapshots);
-    if ((await relisted).some((k) => !listed.has(k))) {
+    if ((await relisted)?.some((k) => !listed.has(k))) {
       if (!last) throw new Vanished();
       throw new RemoteFault('transient', `LIST ${remote.target}snap/: new snapshots kept appearing during the download`);
     }
@@ -143,16 +160,13 @@ function assertProvable(remote: Remote, atSeq: number, snapshotKeys: readonly st
 /** A downloaded object, with its verification (started as it arrived); undefined when it is gone. */
 type Fetched<T> = { bytes: Uint8Array; read: Promise<T> } | undefined;
 
-async function fetchAndRead<T>(remote: Remote, key: string, signal: AbortSignal | undefined, read: (bytes: Uint8Array) => Promise<T>): Promise<Fetched<T>> {
-  const bytes = await remote.get(key, signal);
+async function fetchAndRead<T>(get: (key: string) => Promise<Uint8Array | undefined>, key: string, read: (bytes: Uint8Array) => Promise<T>): Promise<Fetched<T>> {
+  const bytes = await get(key);
   if (!bytes) return undefined;
   const verified = read(bytes);
   verified.catch(() => {}); // awaited in key order, unless an earlier object fails first
   return { bytes, read: verified };
 }
-
-/** Objects fetched at once during a hydration. */
-const DOWNLOADS_AT_ONCE = 4;
 
 /** The segments after `base`, verified and gapless; a hole or a damaged one throws. */
 async function chain(
@@ -263,20 +277,22 @@ export const REBUILD_RETRY_MS = [250, 750, 2_000];
  * memory. Offline, it opens empty: the uploader then refuses to mix its
  * commits with the remote's history (REMOTE_CONFLICT) instead of losing either.
  * A store whose data was lost (`dataLost`) tries again a few times first,
- * unless the browser says it is offline.
+ * unless the browser says it is offline. `headStart`: the listing and
+ * downloads the caller started when it found the database empty (see
+ * head-start.ts), taken up by the first attempt.
  */
 export async function hydrateIfEmpty(
   db: Database,
   def: AnyDefinition,
   remote: Remote,
   now: () => number,
-  { dataLost = false }: { dataLost?: boolean } = {},
+  { dataLost = false, headStart }: { dataLost?: boolean; headStart?: HeadStart } = {},
 ): Promise<LoadedState | undefined> {
   if (!(await isEmpty(db))) return undefined;
   for (let attempt = 0; ; attempt++) {
     const started = now();
     try {
-      const downloaded = await download(remote, def, now);
+      const downloaded = await download(remote, def, now, attempt === 0 && headStart ? { headStart } : {});
       if (!downloaded) return undefined;
       const writing = writeDownload(db, remote.target, downloaded);
       writing.catch(() => {}); // awaited below; the rebuild may throw first

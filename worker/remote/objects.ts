@@ -1,5 +1,6 @@
 import type { JournalRecord, SnapshotRecord } from '../records.js';
 import { encodeJson, verifySnapshotJson } from '../snapshot-codec.js';
+import { segmentKey, snapshotKey } from './keys.js';
 
 // The objects tidemark writes to a remote, under the store's prefix:
 //   snap/<seq, 20 digits>   the state after commit seq: the local snapshot's gzip JSON
@@ -53,15 +54,7 @@ export interface SegmentHeader {
   device?: string;
 }
 
-const pad = (seq: number) => String(seq).padStart(20, '0');
-export const snapshotKey = (seq: number) => `snap/${pad(seq)}`;
-export const segmentKey = (first: number) => `log/${pad(first)}`;
-
-/** The seq in a `snap/…` or `log/…` key; NaN for a key of another shape. */
-export function seqOfKey(key: string): number {
-  const match = /^(?:snap|log)\/(\d{20})$/.exec(key);
-  return match ? Number(match[1]) : NaN;
-}
+export { segmentKey, seqOfKey, snapshotKey } from './keys.js';
 
 /** A local snapshot as a remote object: same bytes, same hash. */
 export function snapshotObject(store: string, record: SnapshotRecord, heads?: Heads): Uint8Array {

@@ -79,7 +79,7 @@ export async function restoreAtSeq(host: HistoryHost & { remote: Remote; now: ()
   const started = now();
   let downloaded: Download | undefined;
   try {
-    downloaded = await download(remote, def, now, undefined, atSeq);
+    downloaded = await download(remote, def, now, { atSeq });
   } catch (error) {
     throw toRemoteError(error, `download the state at seq ${atSeq} from ${remote.target}`);
   }
