@@ -3,6 +3,7 @@ import { TidemarkError } from '../src/errors.js';
 import { hashAsciiBytes, hashText, TextHash } from '../src/hash.js';
 import { jsonParts } from './json-parts.js';
 import { findNotPlainData } from '../src/plain-data.js';
+import { yieldToOthers } from './yield-to-others.js';
 
 /** A state turned into snapshot bytes. */
 export interface EncodedState {
@@ -103,7 +104,7 @@ class Pacer {
 
   async pause(): Promise<void> {
     if (performance.now() - this.since < SNAPSHOT_SLICE_MS) return;
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await yieldToOthers();
     this.since = performance.now();
   }
 }

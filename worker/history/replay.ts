@@ -7,6 +7,7 @@ import { commitsAtCurrentVersion } from '../load.js';
 import { assertNotAhead, migrateState } from '../migrations.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
 import { verifySnapshotJson } from '../snapshot-codec.js';
+import { yieldToOthers } from '../yield-to-others.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
@@ -23,22 +24,6 @@ export const REPLAY_SLICE_MS = 8;
  * which have no commits to let through.
  */
 export const HISTORY_BATCH_RECORDS = 200;
-
-const channel = typeof MessageChannel === 'function' ? new MessageChannel() : undefined;
-const waiting: Array<() => void> = [];
-if (channel) {
-  channel.port1.onmessage = () => waiting.shift()?.();
-  (channel.port1 as { unref?: () => void }).unref?.();
-}
-
-/** Lets queued tasks (a commit's message, a transaction's events) run; a MessageChannel skips setTimeout's clamp. */
-export function yieldToOthers(): Promise<void> {
-  if (!channel) return new Promise((resolve) => setTimeout(resolve, 0));
-  return new Promise((resolve) => {
-    waiting.push(resolve);
-    channel.port2.postMessage(null);
-  });
-}
 
 /**
  * A snapshot's state, verified against its hash and brought to the current
