@@ -238,6 +238,21 @@ describe('the draft: a snapshot the page parses while the worker checks it', () 
     expect((answer as { value: object }).value).not.toHaveProperty('stateJson');
   });
 
+  test('every page that says hello while the store opens gets the draft; a page after the open gets the state itself', async () => {
+    const def = uniqueStore();
+    const idb = freshIndexedDB();
+    const state = await checkpointedTwice(def, idb);
+    const port = served(def, idb);
+    const [first, second] = await Promise.all([hello(port, def), hello(port, def)]);
+    for (const seen of [first, second]) {
+      expect(seen.map((change) => change.type)).toEqual(['draft', 'answer']);
+      expect((seen[1] as { value: object }).value).not.toHaveProperty('stateJson');
+    }
+    const [late] = await hello(port, def);
+    expect(late).toMatchObject({ type: 'answer', value: { seq: 2 } });
+    expect(JSON.parse((late as { value: { stateJson: string } }).value.stateJson)).toEqual(state);
+  });
+
   test('a draft that fails its check is replaced: the answer carries the state rebuilt from the older snapshot', async () => {
     const def = uniqueStore();
     const idb = freshIndexedDB();
