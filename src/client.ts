@@ -1,4 +1,4 @@
-import { applyCommit, validateEvents, type AnyEvent } from './apply-events.js';
+import { applyCommit, applyEvents, validateEvents, type AnyEvent } from './apply-events.js';
 import { Calls } from './calls.js';
 import type { EventOf, Reducers, StoreDefinition } from './define-store.js';
 import { refuseDataLoss, type DataLossPolicy } from './data-loss.js';
@@ -10,7 +10,7 @@ import { Outbox } from './outbox.js';
 import { persistOnce, requestPersistence } from './persistence.js';
 import { PROTOCOL_VERSION, type Endpoint, type HelloMessage, type HelloReply, type PageMessage, type WorkerChange } from './protocol.js';
 import type { Store } from './store.js';
-import type { CommitOptions, CommitResult, LoadReport } from './types.js';
+import type { CommitOptions, CommitRecord, CommitResult, LoadReport } from './types.js';
 
 /** Options of `connectStore`. */
 export interface ConnectOptions {
@@ -81,26 +81,34 @@ export async function connectStore<S, R extends Reducers<S>>(
   const changes = new MessageChannel();
   const send = (message: PageMessage): void => changes.port1.postMessage(message);
   const calls = new Calls(send);
-  // The draft is parsed as it arrives, while the worker checks it (see WorkerChange `draft`).
-  let draft: { state: S } | undefined;
+  // The draft is parsed and applied as it arrives, while the worker checks it (see WorkerChange `draft`).
+  let draft: S | undefined;
   let receive = (data: WorkerChange): void => {
     if (data.type === 'answer') calls.answered(data);
-    else if (data.type === 'draft') draft = { state: JSON.parse(data.stateJson) as S };
+    else if (data.type === 'draft') draft = draftState(anyDef, data.stateJson, data.commits);
   };
   changes.port1.onmessage = (message: MessageEvent<WorkerChange>) => receive(message.data);
   const greeting = calls.answer(0) as Promise<HelloReply>;
   const request = { protocol: PROTOCOL_VERSION, name: def.name, version: def.version };
   (worker as Endpoint).postMessage({ type: 'tidemark:hello', request, port: changes.port2 } satisfies HelloMessage, [changes.port2]);
   let hello: HelloReply;
+  let start: { state: S; seq: number };
   try {
     hello = await withDeadline(greeting, worker, timeoutMs, def.name);
     refuseDataLoss(def.name, hello.report, options.onDataLoss);
+    if (hello.stateJson !== undefined) start = { state: JSON.parse(hello.stateJson) as S, seq: hello.seq };
+    else if (draft !== undefined) start = { state: draft, seq: hello.seq };
+    else {
+      // The draft did not apply here, though it did in the worker: ask for the state itself.
+      const fresh = await withDeadline(calls.call('state'), worker, timeoutMs, def.name);
+      start = { state: JSON.parse(fresh.stateJson) as S, seq: fresh.seq };
+    }
   } catch (error) {
     changes.port1.close(); // on DATA_LOST the worker stays up: connect again with onDataLoss: 'open-empty' to go on
     throw error;
   }
-  const mirror = new Mirror(anyDef, hello.stateJson === undefined ? draft!.state : (JSON.parse(hello.stateJson) as S), hello.seq);
   draft = undefined;
+  const mirror = new Mirror(anyDef, start.state, start.seq);
   const outbox = new Outbox((commits, durability) => send({ type: 'commit', commits, options: { durability } }));
   const listeners = new Listeners<S>(() => mirror.state);
   let unsaved = 0;
@@ -307,4 +315,15 @@ function withDeadline<T>(reply: Promise<T>, worker: unknown, ms: number, name: s
       target.removeEventListener?.('error', onError);
     });
   });
+}
+
+/** A draft's state: its snapshot with its commits applied, or undefined when a reducer throws here. */
+function draftState<S>(def: StoreDefinition<S, Reducers<S>>, snapshotJson: string, commits: readonly CommitRecord[]): S | undefined {
+  try {
+    let state = JSON.parse(snapshotJson) as S;
+    for (const commit of commits) state = applyEvents(def, state, commit.events);
+    return state;
+  } catch {
+    return undefined;
+  }
 }

@@ -94,11 +94,12 @@ export type WorkerChange =
   | { type: 'answer'; id: number; value: unknown }
   | { type: 'answer'; id: number; error: WireError }
   /**
-   * Before the hello's answer: the state's JSON while the worker still checks
-   * it (a snapshot's hash), so the page parses it meanwhile. It is the state
-   * only if the answer then leaves out `stateJson`.
+   * Before the hello's answer: the state while the worker still checks it (a
+   * snapshot's hash), as the snapshot's JSON and the commits after it, so
+   * the page parses and applies them meanwhile. It is the state only if the
+   * answer then leaves out `stateJson`.
    */
-  | { type: 'draft'; stateJson: string }
+  | { type: 'draft'; stateJson: string; commits: CommitRecord[] }
   /** New durable commits: this page's own (which confirms them), and other tabs'. */
   | { type: 'commits'; commits: CommitRecord[] }
   /** One of this page's commits was not written. */

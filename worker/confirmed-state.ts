@@ -9,16 +9,20 @@ import type { LoadedState } from './load.js';
  */
 export class ConfirmedState {
   seq = 0;
+  /** How many times the state was replaced since it was loaded: 0 while it is the load's. */
+  generation = 0;
   private value: unknown;
   private unparsed: string | null = null;
   private json: { seq: number; text: string } | null = null;
 
   constructor(loaded: LoadedState) {
     this.adopt(loaded);
+    this.generation = 0;
   }
 
   /** Starts over from a load. */
   adopt(loaded: LoadedState): void {
+    this.generation++;
     this.value = loaded.state;
     this.unparsed = loaded.unparsed ?? null;
     this.seq = loaded.seq;
@@ -35,6 +39,7 @@ export class ConfirmedState {
   }
 
   set(value: unknown, seq: number): void {
+    this.generation++;
     this.value = value;
     this.unparsed = null;
     this.seq = seq;

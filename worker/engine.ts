@@ -9,7 +9,7 @@ import { Checkpoints } from './checkpoints.js';
 import { openDatabase, type Database } from './database.js';
 import { FellBehind, writeBatch } from './journal.js';
 import { WriterRole } from './writer-role.js';
-import { loadState, type LoadedState, type OnDraft } from './load.js';
+import { loadState, type Draft, type LoadedState, type OnDraft } from './load.js';
 import type { SnapshotRecord } from './records.js';
 import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
@@ -89,6 +89,8 @@ let engineCount = 0;
 export class Engine {
   readonly id = `${Math.random().toString(36).slice(2, 8)}${++engineCount}`;
   private readonly confirmed: ConfirmedState;
+  /** The draft the load built the state from (see OnDraft), if any. */
+  private readonly draft: Draft | undefined;
   private report: LoadReport;
   private readonly checkpoints: Checkpoints;
   private marking: Promise<void> | null = null;
@@ -135,6 +137,7 @@ export class Engine {
     private readonly remoteParts: RemoteParts | undefined,
   ) {
     this.confirmed = new ConfirmedState(loaded);
+    this.draft = loaded.draft;
     this.report = loaded.report;
     this.checkpoints = new Checkpoints(
       {
@@ -257,6 +260,11 @@ export class Engine {
 
   getSeq(): number {
     return this.seq;
+  }
+
+  /** True while the confirmed state is the one the load built from `draft`: a page that has the draft has the state. */
+  isStateOf(draft: Draft): boolean {
+    return draft === this.draft && this.confirmed.generation === 0;
   }
 
   get loadReport(): LoadReport {

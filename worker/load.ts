@@ -38,15 +38,30 @@ export interface LoadedState {
   stateJson: string | undefined;
   /** The local snapshot the state was rebuilt from, bytes and all (the uploader may send it); undefined when none was. */
   snapshot?: SnapshotRecord;
+  /** The draft given to OnDraft, when the state is exactly it. */
+  draft?: Draft;
 }
 
 /**
- * Given to loadState: called with the state's JSON before the load's last
- * check (the snapshot's hash) ends, when the newest snapshot is the state
- * as it is (nothing to replay or migrate). It is only a draft: if the check
- * fails, the load goes on to an older snapshot and returns another state.
+ * The state a load is about to return, given before its last check (the
+ * snapshot's hash) ends: the newest snapshot's JSON and the commits after
+ * it, all at the store's version. If the check fails, the load goes on to an
+ * older snapshot and returns another state.
  */
-export type OnDraft = (json: string) => void;
+export interface Draft {
+  json: string;
+  commits: CommitRecord[];
+}
+
+/** Given to loadState: called with the Draft, when there is one (see DRAFT_MAX_EVENTS). */
+export type OnDraft = (draft: Draft) => void;
+
+/**
+ * Most events a draft holds: a page applies them on its main thread. A
+ * longer suffix (more than two checkpoints' worth by default) is left to
+ * the worker.
+ */
+export const DRAFT_MAX_EVENTS = 2000;
 
 /**
  * Rebuilds the state: the newest snapshot that verifies, then the journal
@@ -88,16 +103,25 @@ async function loadNewest(db: Database, def: AnyDefinition, started: number, now
   if (!record || !complete) return undefined;
   assertNotAhead(def, record.version, `snapshot at seq ${record.seq}`);
   let json: string;
+  let draft: Draft | undefined;
+  const drafting = onDraft && isDraftable(def, record, suffix);
   try {
-    const asIs = suffix.length === 0 && record.version === def.version;
-    json = await verifySnapshotJson(record.bytes, record.hash, asIs ? onDraft : undefined);
+    json = await verifySnapshotJson(record.bytes, record.hash, drafting ? (text) => onDraft((draft = { json: text, commits: suffix.flatMap((r) => r.commits) })) : undefined);
   } catch {
     return undefined;
   }
   const rebuild = new Rebuild(def, []);
   rebuild.fromSnapshot(json, record);
   rebuild.apply(suffix);
-  return { ...rebuild.finish(started, now), snapshot: record };
+  return { ...rebuild.finish(started, now), snapshot: record, ...(draft && { draft }) };
+}
+
+/** True when a page can start from the snapshot and the suffix as they are: nothing to migrate, not too much to apply. */
+function isDraftable(def: AnyDefinition, snapshot: SnapshotRecord, suffix: readonly JournalRecord[]): boolean {
+  if (snapshot.version !== def.version || suffix.some((record) => record.version !== def.version)) return false;
+  let events = 0;
+  for (const record of suffix) for (const commit of record.commits) events += commit.events.length;
+  return events <= DRAFT_MAX_EVENTS;
 }
 
 /** Every snapshot from the newest down until one verifies, then the journal after it, in batches. */

@@ -3,6 +3,7 @@ import { toWireError } from '../src/error-transfer.js';
 import { TidemarkError } from '../src/errors.js';
 import { PROTOCOL_VERSION, type Endpoint, type HelloMessage, type HelloReply, type HelloRequest, type PageMessage, type WorkerApi, type WorkerChange } from '../src/protocol.js';
 import { Engine, type EngineChange, type EngineOptions } from './engine.js';
+import type { Draft } from './load.js';
 
 /** Options of `serveStore`. */
 export interface ServeStoreOptions extends EngineOptions {
@@ -34,15 +35,15 @@ export interface ServedStore {
 export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>, options: ServeStoreOptions = {}): ServedStore {
   const anyDef = def as unknown as StoreDefinition<unknown, Reducers<unknown>>;
   // Pages that said hello while the engine opens, each with the draft it was sent.
-  const waiting = new Map<MessagePort, string | undefined>();
-  let draft: string | undefined;
-  const sendDraft = (port: MessagePort, json: string): void => {
-    port.postMessage({ type: 'draft', stateJson: json } satisfies WorkerChange);
-    waiting.set(port, json);
+  const waiting = new Map<MessagePort, Draft | undefined>();
+  let draft: Draft | undefined;
+  const sendDraft = (port: MessagePort, sent: Draft): void => {
+    port.postMessage({ type: 'draft', stateJson: sent.json, commits: sent.commits } satisfies WorkerChange);
+    waiting.set(port, sent);
   };
-  const opening = Engine.open(anyDef, options, (json) => {
-    draft = json;
-    for (const port of waiting.keys()) sendDraft(port, json);
+  const opening = Engine.open(anyDef, options, (loading) => {
+    draft = loading;
+    for (const port of waiting.keys()) sendDraft(port, loading);
   });
   // A failure is reported to every page in the hello's answer, and through `ready`.
   opening.finally(() => (draft = undefined)).catch(() => {});
@@ -102,10 +103,11 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
   /** Serves a page on `port`: its state now, then every change after it, in one task so none falls between. */
   const welcome = (engine: Engine, port: MessagePort): void => {
     const clientId = `${engine.id}.${++clients}`;
-    const stateJson = engine.getStateJson();
-    const drafted = waiting.get(port) === stateJson;
+    const sent = waiting.get(port);
     waiting.delete(port);
-    const value: HelloReply = { clientId, seq: engine.getSeq(), ...(!drafted && { stateJson }), report: engine.loadReport, remote: engine.remoteStatus };
+    // A page that has the state as a draft is not sent it again (nor made to wait for its JSON.stringify).
+    const drafted = sent !== undefined && engine.isStateOf(sent);
+    const value: HelloReply = { clientId, seq: engine.getSeq(), ...(!drafted && { stateJson: engine.getStateJson() }), report: engine.loadReport, remote: engine.remoteStatus };
     port.postMessage({ type: 'answer', id: 0, value } satisfies WorkerChange);
     ports.set(clientId, port);
     port.onmessage = (message: MessageEvent<PageMessage>) => answer(engine, clientId, port, message.data);

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { connectStore, hashState, TidemarkError, PROTOCOL_VERSION } from 'tidemark';
 import { serveStore } from 'tidemark/worker';
-import type { HelloMessage, WorkerChange } from '../../src/protocol.js';
+import type { HelloMessage, PageMessage, WorkerChange } from '../../src/protocol.js';
+import type { CommitRecord } from '../../src/types.js';
+import { DRAFT_MAX_EVENTS } from '../../worker/load.js';
 import { gzipSync } from 'node:zlib';
 import { freshIndexedDB, open, request, todoStore, withRawDatabase } from './fixtures.js';
 
@@ -65,6 +67,20 @@ function served(def: ReturnType<typeof todoStore>, idb: IDBFactory): MessagePort
   const store = serveStore(def, { endpoint: channel.port2, indexedDB: idb, broadcast: false });
   cleanups.push(async () => (await store.close().catch(() => {}), channel.port1.close(), channel.port2.close()));
   return channel.port1;
+}
+
+/** A worker played by the test: `onHello` gets the port of each page that says hello. */
+function fakeWorker(onHello: (port: MessagePort) => void): MessageChannel {
+  const worker = new MessageChannel();
+  cleanups.push(() => (worker.port1.close(), worker.port2.close()));
+  worker.port2.onmessage = ({ data }: MessageEvent<HelloMessage>) => onHello(data.port);
+  return worker;
+}
+
+/** A hello's answer at `seq`, with the state or without it (the draft stands). */
+function helloReply(seq: number, stateJson?: string) {
+  const report = { snapshotSeq: 1, commitsReplayed: 0, ms: 0, fellBack: false, damaged: [] };
+  return { clientId: 'w.1', seq, report, remote: { status: 'off' }, ...(stateJson !== undefined && { stateJson }) };
 }
 
 describe('the page client over its port', () => {
@@ -277,19 +293,65 @@ describe('the draft: a snapshot the page parses while the worker checks it', () 
 
   test('the page starts from the draft only when the answer leaves the state out', async () => {
     const def = uniqueStore();
-    for (const answerState of [undefined, { items: {}, count: 2 }]) {
-      const worker = new MessageChannel();
-      cleanups.push(() => (worker.port1.close(), worker.port2.close()));
-      // A worker played by the test: a draft, then the answer.
-      worker.port2.onmessage = ({ data }: MessageEvent<HelloMessage>) => {
-        data.port.postMessage({ type: 'draft', stateJson: JSON.stringify({ items: {}, count: 1 }) } satisfies WorkerChange);
-        const report = { snapshotSeq: 1, commitsReplayed: 0, ms: 0, fellBack: false, damaged: [] };
-        const value = { clientId: 'w.1', seq: 1, report, remote: { status: 'off' }, ...(answerState && { stateJson: JSON.stringify(answerState) }) };
-        data.port.postMessage({ type: 'answer', id: 0, value } satisfies WorkerChange);
-      };
-      const store = await connectStore(def, worker.port1, { checkpointOnHide: false });
-      expect(store.getState().count).toBe(answerState ? 2 : 1);
+    const commit = (seq: number, events: unknown[]) => ({ seq, at: 0, origin: 'w.0:1', events }) as CommitRecord;
+    const cases = [
+      { answer: undefined, expected: 3 }, // the draft: its snapshot and its commit
+      { answer: { seq: 2, stateJson: JSON.stringify({ items: {}, count: 7 }) }, expected: 7 },
+    ];
+    for (const { answer, expected } of cases) {
+      const { port1 } = fakeWorker((port) => {
+        port.postMessage({ type: 'draft', stateJson: JSON.stringify({ items: {}, count: 1 }), commits: [commit(2, [{ type: 'incremented', by: 2 }])] } satisfies WorkerChange);
+        port.postMessage({ type: 'answer', id: 0, value: helloReply(2, answer?.stateJson) } satisfies WorkerChange);
+      });
+      const store = await connectStore(def, port1, { checkpointOnHide: false });
+      expect(store.getState().count).toBe(expected);
       store.close().catch(() => {});
+    }
+  });
+
+  test('a draft whose commits do not apply on the page is dropped, and the page asks the worker for the state', async () => {
+    const def = uniqueStore();
+    const asked: string[] = [];
+    const { port1 } = fakeWorker((port) => {
+      const missing = { seq: 2, at: 0, origin: 'w.0:1', events: [{ type: 'toggled', id: 'missing' }] } as CommitRecord;
+      port.postMessage({ type: 'draft', stateJson: JSON.stringify({ items: {}, count: 1 }), commits: [missing] } satisfies WorkerChange);
+      port.postMessage({ type: 'answer', id: 0, value: helloReply(2) } satisfies WorkerChange);
+      port.onmessage = ({ data }: MessageEvent<PageMessage>) => {
+        if (data.type !== 'call') return;
+        asked.push(data.method);
+        port.postMessage({ type: 'answer', id: data.id, value: { seq: 2, stateJson: JSON.stringify({ items: {}, count: 5 }) } } satisfies WorkerChange);
+      };
+    });
+    const store = await connectStore(def, port1, { checkpointOnHide: false });
+    expect(asked).toEqual(['state']);
+    expect(store.getState().count).toBe(5);
+    expect(store.confirmedSeq).toBe(2);
+    store.close().catch(() => {});
+  });
+
+  test('commits after the newest snapshot come with the draft, up to DRAFT_MAX_EVENTS events; past that the answer carries the state', async () => {
+    for (const events of [2, DRAFT_MAX_EVENTS + 1]) {
+      const def = uniqueStore();
+      const idb = freshIndexedDB();
+      const written = await open(def, idb);
+      await written.commit({ type: 'added', id: 'a', text: 'milk' });
+      await written.checkpoint();
+      await written.commit(...Array.from({ length: events }, () => ({ type: 'incremented' as const, by: 1 })));
+      const state = written.getState();
+      cleanups.push(() => written.close()); // not before: closing writes a snapshot of what is after this one
+      const port = served(def, idb);
+      const seen = await hello(port, def);
+      if (events <= DRAFT_MAX_EVENTS) {
+        expect(seen.map((change) => change.type)).toEqual(['draft', 'answer']);
+        expect((seen[0] as { commits: CommitRecord[] }).commits.map((c) => c.seq)).toEqual([2]);
+        expect((seen[1] as { value: object }).value).not.toHaveProperty('stateJson');
+      } else {
+        expect(seen.map((change) => change.type)).toEqual(['answer']);
+      }
+      const store = await connectStore(def, port, { checkpointOnHide: false });
+      cleanups.push(() => store.close());
+      expect(store.getState()).toEqual(state);
+      expect(store.loadReport).toMatchObject({ snapshotSeq: 1, commitsReplayed: 1 });
     }
   });
 });
