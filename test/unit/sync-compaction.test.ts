@@ -41,6 +41,20 @@ describe('sync mode with compaction (real engines, in-memory bucket)', () => {
     await Promise.all([a.close(), reloaded.close(), fresh.close()]);
   });
 
+  test('a compaction pass that failed is tried again by the next rounds, with no new snapshot needed', async () => {
+    const objects = new Map<string, Uint8Array>();
+    let leaseTakes = 0;
+    // The first pass fails as it takes the lease; nothing else ever fails.
+    const faults = (call: { op: string; key: string }) => (call.op === 'create' && call.key === 'lease/compaction' && ++leaseTakes === 1 ? ('drop' as const) : undefined);
+    const device = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...compacting, objects, faults }) });
+    for (let i = 0; i < 6; i++) await device.commit({ type: 'incremented', by: 1 });
+    await device.whenUploaded();
+    await expect.poll(() => objects.has(segmentKey(1)), { message: 'log/1 was compacted', timeout: 4_000 }).toBe(false);
+    expect(leaseTakes).toBeGreaterThanOrEqual(2);
+    expect([...objects.keys()].filter((key) => key.startsWith('snap/'))).toHaveLength(1);
+    await device.close();
+  });
+
   test('invariants a–e with real engines while they snapshot and compact: offline spells, drops, lost answers and 503s', async () => {
     for (let seed = 1; seed <= 4; seed++) {
       const objects = new Map<string, Uint8Array>();

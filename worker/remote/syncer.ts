@@ -55,6 +55,8 @@ export class Syncer extends RemoteLoop {
   private batches = 0;
   /** Seq of the newest snapshot in the bucket (read once, then kept up to date); undefined until read. */
   private remoteSnapshotSeq: number | undefined;
+  /** This device uploaded a snapshot and has not compacted behind it yet (a fault, say): the next rounds try again. */
+  private compactionDue = false;
   /** This device's id in the shared log (segment headers, Heads), kept in the database. */
   private device = '';
   /** `whenSynced` calls so far, and the last one a finished round started after. */
@@ -141,6 +143,7 @@ export class Syncer extends RemoteLoop {
         if (result.done) break;
       }
       await this.shareSnapshot();
+      await this.compactIfDue();
       // Poll sooner after activity, later when nothing happens.
       this.pollMs = changed ? MIN_POLL_MS : Math.min(MAX_POLL_MS, this.pollMs * 2);
     }, this.host.device);
@@ -159,7 +162,7 @@ export class Syncer extends RemoteLoop {
   /**
    * Uploads the shared state once `snapshotEveryCommits` commits were synced
    * since the bucket's newest snapshot, so a new device replays a bounded
-   * log; then compacts (see compaction.ts). Its seq ends a segment (whole
+   * log; compaction behind it follows (compactIfDue). Its seq ends a segment (whole
    * segments are pulled, a push ends one), as hydration needs.
    */
   private async shareSnapshot(): Promise<void> {
@@ -171,9 +174,18 @@ export class Syncer extends RemoteLoop {
     if (!heads) return; // a database from before Heads were kept: another device uploads
     const created = await uploadSharedSnapshot(this.remote, this.host.def, { seq, state, heads }, this.host.now(), signal);
     this.remoteSnapshotSeq = seq;
+    if (created && Number.isFinite(this.policy.keepSnapshots)) this.compactionDue = true;
+  }
+
+  /**
+   * Compacts behind the snapshot this device uploaded (see compaction.ts),
+   * once per snapshot: a pass that failed is tried again next round, and
+   * one skipped because another device holds the lease is left to it.
+   */
+  private async compactIfDue(): Promise<void> {
+    if (!this.compactionDue) return;
     const { keepSnapshots, compactionLeaseMs } = this.policy;
-    if (created && Number.isFinite(keepSnapshots)) {
-      await compact(this.remote, { keepSnapshots, leaseMs: compactionLeaseMs, holder: this.device, now: () => this.host.now() }, signal);
-    }
+    await compact(this.remote, { keepSnapshots, leaseMs: compactionLeaseMs, holder: this.device, now: () => this.host.now() }, this.abort.signal);
+    this.compactionDue = false;
   }
 }
