@@ -42,6 +42,7 @@ describe('the benchmark', () => {
     // One load per history length and per state size of the quick profile, each with its ref.
     expect(names.filter((name) => name.startsWith('tidemark.load.history.'))).toHaveLength(2);
     expect(names.filter((name) => name.startsWith('tidemark.load.state.'))).toHaveLength(2);
+    expect(names.filter((name) => name.startsWith('tidemark.load.suffix.'))).toHaveLength(1);
     expect(names.filter((name) => name.startsWith('floor.snapshot-decode.'))).toHaveLength(2);
     for (const row of results.rows) {
       const entry = row.name === 'size.page' ? 'src/index.ts' : row.name === 'size.worker' ? 'worker/index.ts' : null;

@@ -84,6 +84,7 @@ export const TIDEMARK = {
   loadHistory: (commits: number) => `tidemark.load.history.${countLabel(commits)}`,
   historyFloor: 'floor.history-read',
   loadState: (bytes: number) => `tidemark.load.state.${sizeLabel(bytes).replace(' ', '')}`,
+  loadSuffix: (bytes: number) => `tidemark.load.suffix.${sizeLabel(bytes).replace(' ', '')}`,
   stateFloor: (bytes: number) => `floor.snapshot-decode.${sizeLabel(bytes).replace(' ', '')}`,
   replayPacked: 'tidemark.replay.packed',
   replayRecords: 'tidemark.replay.records',
@@ -521,17 +522,22 @@ const stored = (event: AddedEvent): StoredEvent => ({ ...event });
  * plus the newest journal record, which the engine never trims.
  */
 export async function writeStateDatabase(
-  name: string, items: Array<[string, Item]>,
-): Promise<{ seq: number; rawBytes: number; bytes: Uint8Array }> {
-  const seq = items.length;
+  name: string, items: Array<[string, Item]>, suffix = 0,
+): Promise<{ seq: number; snapshotSeq: number; rawBytes: number; bytes: Uint8Array }> {
+  const snapshotSeq = items.length;
   const at = Date.now() - 60_000;
-  const snapshot = await snapshotRecord(seq, at, { items: buildTree(items) } satisfies ItemsState);
-  const [id, item] = items[seq - 1]!;
+  const snapshot = await snapshotRecord(snapshotSeq, at, { items: buildTree(items) } satisfies ItemsState);
+  const [id, item] = items[snapshotSeq - 1]!;
+  const records = [journalRecord(snapshotSeq, [{ type: 'added', id, text: item.text }], () => at)];
+  // A suffix: commits after the snapshot, each the bench event on an item already there.
+  for (let k = 1; k <= suffix; k++) {
+    records.push(journalRecord(snapshotSeq + k, [{ type: 'added', id: items[(k * 7919) % snapshotSeq]![0], text: makeEvent(k).text }], () => at));
+  }
   await withDatabase(name, async (db) => {
     await putAll(db, 'snapshots', [snapshot]);
-    await putAll(db, 'journal', [journalRecord(seq, [{ type: 'added', id, text: item.text }], () => at)]);
+    await putAll(db, 'journal', records);
   });
-  return { seq, rawBytes: snapshot.rawBytes, bytes: snapshot.bytes };
+  return { seq: snapshotSeq + suffix, snapshotSeq, rawBytes: snapshot.rawBytes, bytes: snapshot.bytes };
 }
 
 /** Commit j of a history: the bench event j, on item j mod HISTORY_ITEMS (same 100 bytes). */
@@ -643,13 +649,15 @@ async function readHistory(db: IDBDatabase, newest: number): Promise<number> {
 async function stateLoads(ctx: BenchContext): Promise<Row[]> {
   const { bytes: sizes, repeats } = ctx.sizes.states;
   const rows: Row[] = [];
-  for (const [k, target] of sizes.entries()) {
-    const name = ctx.dbName(`tidemark-state-${sizeLabel(target)}`);
+  // Each size loaded from its snapshot alone; the largest also with HISTORY_SUFFIX commits after it (no target).
+  const loads = [...sizes.map((target, k) => ({ target, k, suffix: 0 })), { target: sizes[sizes.length - 1]!, k: sizes.length - 1, suffix: HISTORY_SUFFIX }];
+  for (const { target, k, suffix } of loads) {
+    const name = ctx.dbName(`tidemark-state-${sizeLabel(target)}-${suffix}`);
     const flat = Object.entries(makeStateItems(target));
-    const { seq, rawBytes, bytes } = await writeStateDatabase(name, flat);
+    const { seq, snapshotSeq, rawBytes, bytes } = await writeStateDatabase(name, flat, suffix);
     // At least 7 loads: a ratio of two medians of 5 noisy samples moves by a third from run to run.
     const count = ctx.quick ? 1 : Math.max(repeats[k] ?? 3, 7);
-    ctx.log(`tidemark: ${count} × loading a ${sizeLabel(target)} state`);
+    ctx.log(`tidemark: ${count} × loading a ${sizeLabel(target)} state${suffix ? ` and ${suffix} commits after it` : ''}`);
     const def = itemsStore(itemsConfig(name));
     if (!ctx.quick) kill(await start(def, itemsConfig(name))); // warm up
     const decoder = new TextDecoder();
@@ -666,8 +674,7 @@ async function stateLoads(ctx: BenchContext): Promise<Row[]> {
       floor.push(performance.now() - f0);
       await settle();
       const started = await start(def, itemsConfig(name));
-      checkLoad(`a ${sizeLabel(target)} state`, started.store.loadReport, started.store.confirmedSeq,
-        { seq, snapshotSeq: seq, replayed: 0 });
+      checkLoad(`a ${sizeLabel(target)} state`, started.store.loadReport, started.store.confirmedSeq, { seq, snapshotSeq, replayed: suffix });
       if (countItems(started.store.getState().items) !== flat.length) throw new Error('tidemark: the loaded state lost items');
       ms.push(started.connectMs);
       worker.push(started.store.loadReport.ms);
@@ -675,6 +682,15 @@ async function stateLoads(ctx: BenchContext): Promise<Row[]> {
       kill(started);
     }
     await ctx.dropDatabase(name);
+    if (suffix > 0) {
+      rows.push(msRow({
+        name: TIDEMARK.loadSuffix(target), label: `tidemark: load a ${sizeLabel(target)} state + ${suffix} commits`, group: 'tidemark',
+        n: 1, bytes: rawBytes, ref: TIDEMARK.stateFloor(target),
+        note: `no target: as ${TIDEMARK.loadState(target)}, with ${suffix} commits of the bench event after the snapshot, which the ` +
+          `worker replays (its load: ${median(worker).toFixed(0)} ms) and the page applies to the draft meanwhile`,
+      }, ms));
+      continue;
+    }
     rows.push(msRow({
       name: TIDEMARK.stateFloor(target), label: `decode the same ${sizeLabel(target)} snapshot: gunzip + JSON.parse`,
       group: 'floor', n: 1, bytes: rawBytes,
@@ -684,9 +700,9 @@ async function stateLoads(ctx: BenchContext): Promise<Row[]> {
     rows.push(msRow({
       name: TIDEMARK.loadState(target), label: `tidemark: load a ${sizeLabel(target)} state`, group: 'tidemark',
       n: 1, bytes: rawBytes, ref: TIDEMARK.stateFloor(target),
-      note: `connectStore → ready: the worker opens the database, reads the snapshot, gunzips it and checks its hash ` +
-        `(its load: ${median(worker).toFixed(0)} ms), sends the JSON, the page parses it (the worker parses its own copy ` +
-        `meanwhile). ${sizeLabel(rawBytes)} JSON: makeState()'s items, in a tree. Worker module boot, not counted: ` +
+      note: `connectStore → ready: the worker opens the database, reads the snapshot, gunzips it, sends the page its JSON ` +
+        `as a draft, which the page parses while the worker checks the hash (its load: ${median(worker).toFixed(0)} ms) and ` +
+        `parses its own copy. ${sizeLabel(rawBytes)} JSON: makeState()'s items, in a tree. Worker module boot, not counted: ` +
         `${median(boot).toFixed(0)} ms (Vite dev server)`,
     }, ms));
   }
