@@ -1,21 +1,26 @@
-import type { LoadedState } from './load.js';
+import type { Reducers, StoreDefinition } from '../src/define-store.js';
+import { parseUnparsed, type LoadedState, type Unparsed } from './load.js';
 
 /**
- * The engine's confirmed state and its seq. A load that replayed nothing
- * leaves the snapshot's JSON unparsed: pages are sent that JSON at once and
- * parse it while the worker does, in the next task (`parseSoon`) or when a
- * commit needs the object first. The JSON is also kept while it matches the
- * seq, so a second page is not sent a fresh `JSON.stringify`.
+ * The engine's confirmed state and its seq. A load that replayed nothing,
+ * or gave the pages a draft, leaves the state unparsed (see
+ * LoadedState.unparsed): pages start from that JSON at once while the worker
+ * builds its own object, in the next task (`parseSoon`) or when a commit
+ * needs it first. The JSON is also kept while it matches the seq, so a
+ * second page is not sent a fresh `JSON.stringify`.
  */
 export class ConfirmedState {
   seq = 0;
   /** How many times the state was replaced since it was loaded: 0 while it is the load's. */
   generation = 0;
   private value: unknown;
-  private unparsed: string | null = null;
+  private unparsed: Unparsed | null = null;
   private json: { seq: number; text: string } | null = null;
 
-  constructor(loaded: LoadedState) {
+  constructor(
+    private readonly def: StoreDefinition<unknown, Reducers<unknown>>,
+    loaded: LoadedState,
+  ) {
     this.adopt(loaded);
     this.generation = 0;
   }
@@ -29,10 +34,13 @@ export class ConfirmedState {
     this.json = loaded.stateJson === undefined ? null : { seq: loaded.seq, text: loaded.stateJson };
   }
 
-  /** The state object (parsed now if the load left it as JSON). */
+  /**
+   * The state object (built now if the load left it unparsed).
+   * @throws TidemarkError `REDUCER_THREW` when a commit the load left unapplied throws here, every time it is asked
+   */
   get(): unknown {
     if (this.unparsed !== null) {
-      this.value = JSON.parse(this.unparsed);
+      this.value = parseUnparsed(this.def, this.unparsed);
       this.unparsed = null;
     }
     return this.value;
@@ -51,8 +59,15 @@ export class ConfirmedState {
     return this.json.text;
   }
 
-  /** Parses a state left as JSON in a task of its own, after the hello that sends it has gone. */
+  /** Builds a state the load left unparsed in a task of its own, after the hellos that send it have gone. */
   parseSoon(): void {
-    if (this.unparsed !== null) setTimeout(() => this.get(), 0);
+    if (this.unparsed === null) return;
+    setTimeout(() => {
+      try {
+        this.get();
+      } catch {
+        // Left to whoever asks for the state next (a commit, a page's hello), which reports it.
+      }
+    });
   }
 }

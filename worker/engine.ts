@@ -9,7 +9,7 @@ import { Checkpoints } from './checkpoints.js';
 import { openDatabase, type Database } from './database.js';
 import { FellBehind, writeBatch } from './journal.js';
 import { WriterRole } from './writer-role.js';
-import { loadState, type Draft, type LoadedState, type OnDraft } from './load.js';
+import { loadState, stateOfLoaded, type Draft, type LoadedState, type OnDraft } from './load.js';
 import type { SnapshotRecord } from './records.js';
 import { ConfirmedState } from './confirmed-state.js';
 import { TabChannel } from './tab-channel.js';
@@ -28,6 +28,7 @@ type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
 /** The remote code, loaded only for a store that has a remote (see worker/remote/for-engine.ts). */
 type RemoteParts = typeof import('./remote/for-engine.js');
+type HeadStart = import('./remote/head-start.js').HeadStart;
 
 /** Most commits packed into one journal record; bounds one transaction's size. */
 export const MAX_COMMITS_PER_RECORD = 10_000;
@@ -136,7 +137,7 @@ export class Engine {
     private readonly now: () => number,
     private readonly remoteParts: RemoteParts | undefined,
   ) {
-    this.confirmed = new ConfirmedState(loaded);
+    this.confirmed = new ConfirmedState(def, loaded);
     this.draft = loaded.draft;
     this.report = loaded.report;
     this.checkpoints = new Checkpoints(
@@ -153,7 +154,7 @@ export class Engine {
       this.tabs = new TabChannel(def.name, (seq) => seq > this.seq && this.catchUp());
     }
     if (options.remote?.mode === 'sync') {
-      this.shared = { state: loaded.unparsed === undefined ? loaded.state : JSON.parse(loaded.unparsed), seq: loaded.seq };
+      this.shared = { state: stateOfLoaded(def, loaded), seq: loaded.seq };
       this.syncer = this.newSyncer(options.remote);
     } else {
       this.role = WriterRole.open(def.name, options.indexedDB ?? globalThis.indexedDB);
@@ -204,23 +205,25 @@ export class Engine {
     const remoteParts = options.remote ? import('./remote/for-engine.js') : undefined;
     headStartCode?.catch(() => {}); // awaited below, unless the open fails first
     remoteParts?.catch(() => {}); // awaited below, unless the open fails first
-    const db = await openDatabase(
-      def.name,
-      indexedDB,
-      () => engine?.closeForVersionChange(),
-      (message) => (browserSaidLost = message),
-    );
+    // An empty store hydrates: its first steps start as soon as it is known to be empty, while the
+    // remote code may still be loading; a new database is known to be before it is even open.
+    let headStart: Promise<HeadStart> | undefined;
+    const startHydration = (): Promise<HeadStart> => (headStart ??= headStartCode!.then((code) => code.startHydration(options.remote!)));
+    const db = await openDatabase(def.name, indexedDB, () => engine?.closeForVersionChange(), {
+      onDataLoss: (message) => (browserSaidLost = message),
+      ...(headStartCode && { onCreated: () => void startHydration().catch(() => {}) }), // awaited below, unless the open fails first
+    });
     let empty: boolean;
+    // Sync mode puts the outbox on top of the loaded state: the draft would rarely be the state.
+    const draftTo = options.remote?.mode === 'sync' ? undefined : onDraft;
     try {
-      // Sync mode puts the outbox on top of the loaded state: the draft would rarely be the state.
-      let loaded = await loadState(db, def, now, options.remote?.mode === 'sync' ? undefined : onDraft);
+      let loaded = await loadState(db, def, now, draftTo);
       empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
-      // An empty store hydrates: its first steps start now, while the remote code may still be loading.
-      const headStart = empty && headStartCode ? (await headStartCode).startHydration(options.remote!) : undefined;
+      const hydration = empty && headStartCode ? await startHydration() : undefined;
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
       const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);
-      if (empty && remoteParts) loaded = (await (await remoteParts).hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined, ...(headStart && { headStart }) })) ?? loaded;
+      if (empty && remoteParts) loaded = (await (await remoteParts).hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined, ...(hydration && { headStart: hydration }), ...(draftTo && { onDraft: draftTo }) })) ?? loaded;
       if (dataLoss) loaded.report = { ...loaded.report, dataLoss: loaded.report.remote ? { ...dataLoss, recoveredThrough: loaded.seq } : dataLoss };
       engine = new Engine(def, db, loaded, options, now, await remoteParts);
     } catch (error) {
@@ -232,12 +235,13 @@ export class Engine {
     if (!empty || engine.report.source === 'remote' || engine.report.dataLoss) engine.markData();
     // Pay a migration or a fallback once: the next load starts from here.
     if (engine.report.migratedFrom !== undefined || engine.report.fellBack) await engine.checkpoint('manual', { dropDamaged: true });
-    engine.confirmed.parseSoon();
     await engine.uploader?.start();
     if (engine.syncer) {
       await engine.catchUpNow(); // the outbox: this device's commits not synced yet
       await engine.syncer.start();
     }
+    // After the hellos waiting for the open are answered (they run before the next task).
+    engine.confirmed.parseSoon();
     return engine;
   }
 
@@ -468,7 +472,7 @@ export class Engine {
     const loaded = await this.gate.run(() => loadState(this.db, this.def, this.now));
     if (this.shared) {
       // Sync mode: the shared log from the snapshot; the outbox goes on top at the next catch-up.
-      this.shared = { state: loaded.state ?? JSON.parse(loaded.unparsed!), seq: loaded.seq };
+      this.shared = { state: stateOfLoaded(this.def, loaded), seq: loaded.seq };
       this.pending = [];
     }
     this.confirmed.adopt(loaded);

@@ -18,14 +18,15 @@ const FAST_LOAD_BATCHES = 4;
 
 /** A state rebuilt from the database. */
 export interface LoadedState {
-  /** The state; undefined when only `unparsed` holds it. */
+  /** The state; undefined when only `unparsed` holds it (see stateOfLoaded). */
   state: unknown;
   /**
-   * The state as JSON, not parsed yet: a load that replays nothing leaves
-   * the parse to whoever needs the object, so a page can be sent the JSON
-   * and parse it while the worker does (see Engine).
+   * The state not built yet: a load that replays nothing, or that gave a
+   * page the draft, leaves the parse (and the replay) to whoever needs the
+   * object first, so a page can start from the JSON while the worker
+   * answers it (see Engine).
    */
-  unparsed: string | undefined;
+  unparsed: Unparsed | undefined;
   seq: number;
   /** Events applied on top of the snapshot. */
   eventsReplayed: number;
@@ -40,6 +41,24 @@ export interface LoadedState {
   snapshot?: SnapshotRecord;
   /** The draft given to OnDraft, when the state is exactly it. */
   draft?: Draft;
+}
+
+/** A state as a snapshot's JSON and the commits (at the store's version) still to apply to it. */
+export interface Unparsed {
+  json: string;
+  commits: readonly CommitRecord[];
+}
+
+/** The state of an Unparsed: parsed, and its commits applied, now. @throws TidemarkError `REDUCER_THREW`, `UNKNOWN_EVENT` */
+export function parseUnparsed(def: AnyDefinition, { json, commits }: Unparsed): unknown {
+  let state = JSON.parse(json) as unknown;
+  for (const commit of commits) state = applyEvents(def, state, commit.events);
+  return state;
+}
+
+/** A loaded state as an object, built now if the load left it unparsed. */
+export function stateOfLoaded(def: AnyDefinition, loaded: LoadedState): unknown {
+  return loaded.unparsed ? parseUnparsed(def, loaded.unparsed) : loaded.state;
 }
 
 /**
@@ -57,11 +76,11 @@ export interface Draft {
 export type OnDraft = (draft: Draft) => void;
 
 /**
- * Most events a draft holds: a page applies them on its main thread. A
- * longer suffix (more than two checkpoints' worth by default) is left to
- * the worker.
+ * Most events a draft holds: a page applies them on its main thread. About
+ * what a hydration replays at the remote's default snapshotEveryCommits; a
+ * longer suffix is left to the worker.
  */
-export const DRAFT_MAX_EVENTS = 2000;
+export const DRAFT_MAX_EVENTS = 10_000;
 
 /**
  * Rebuilds the state: the newest snapshot that verifies, then the journal
@@ -110,14 +129,15 @@ async function loadNewest(db: Database, def: AnyDefinition, started: number, now
   } catch {
     return undefined;
   }
-  const rebuild = new Rebuild(def, []);
+  // A page that has the draft builds the state itself: the worker builds its own after answering it.
+  const rebuild = new Rebuild(def, [], draft !== undefined);
   rebuild.fromSnapshot(json, record);
   rebuild.apply(suffix);
   return { ...rebuild.finish(started, now), snapshot: record, ...(draft && { draft }) };
 }
 
 /** True when a page can start from the snapshot and the suffix as they are: nothing to migrate, not too much to apply. */
-function isDraftable(def: AnyDefinition, snapshot: SnapshotRecord, suffix: readonly JournalRecord[]): boolean {
+export function isDraftable(def: AnyDefinition, snapshot: SnapshotRecord, suffix: readonly JournalRecord[]): boolean {
   if (snapshot.version !== def.version || suffix.some((record) => record.version !== def.version)) return false;
   let events = 0;
   for (const record of suffix) for (const commit of record.commits) events += commit.events.length;
@@ -176,8 +196,10 @@ export function rebuildState(
   records: readonly JournalRecord[],
   started: number,
   now: () => number,
+  /** Leave the parse and the replay to whoever needs the state (see LoadedState.unparsed). */
+  lazy = false,
 ): LoadedState {
-  const rebuild = new Rebuild(def, []);
+  const rebuild = new Rebuild(def, [], lazy);
   if (snapshot) {
     assertNotAhead(def, snapshot.record.version, `snapshot at seq ${snapshot.record.seq}`);
     rebuild.fromSnapshot(snapshot.json, snapshot.record);
@@ -198,6 +220,8 @@ class Rebuild {
   /** False until `state` is made: from the snapshot's JSON, parsed only when something needs it, or the initial state. */
   private hasState = false;
   private json: string | undefined;
+  /** Lazy: commits not applied yet while `hasState` is false, because nothing needed the state (see finish). */
+  private unapplied: CommitRecord[] = [];
   private dataVersion: number;
   private oldestRecordVersion: number;
   /** Stored hashes of snapshots the replay passes (see checkAt). */
@@ -207,6 +231,8 @@ class Rebuild {
   constructor(
     private readonly def: AnyDefinition,
     private readonly damaged: LoadReport['damaged'],
+    /** Commits on top of a snapshot's JSON are applied only when something needs the state. */
+    private readonly lazy = false,
   ) {
     this.dataVersion = def.version;
     this.oldestRecordVersion = def.version;
@@ -225,7 +251,7 @@ class Rebuild {
   /** The state as an object. The hash is of the text JSON.stringify wrote, so a snapshot that verified parses. */
   private current(): unknown {
     if (!this.hasState) {
-      this.state = this.json === undefined ? this.def.initial() : JSON.parse(this.json);
+      this.state = this.json === undefined ? this.def.initial() : parseUnparsed(this.def, { json: this.json, commits: this.unapplied });
       this.hasState = true;
     }
     return this.state;
@@ -246,8 +272,10 @@ class Rebuild {
       if (record.seq !== this.seq + 1) throw missingHistory(this.def, this.seq, record.seq, this.damaged);
       this.oldestRecordVersion = Math.min(this.oldestRecordVersion, record.version);
       this.firstCommitAt ??= record.commits[0]?.at;
+      const deferred = this.lazy && !this.hasState && this.json !== undefined && this.checks.size === 0;
       for (const commit of commitsAtCurrentVersion(this.def, record)) {
-        this.state = applyEvents(this.def, this.current(), commit.events);
+        if (deferred) this.unapplied.push(commit);
+        else this.state = applyEvents(this.def, this.current(), commit.events);
         this.eventsReplayed += commit.events.length;
       }
       this.commitsReplayed += record.last - record.seq + 1;
@@ -271,7 +299,7 @@ class Rebuild {
       ...(migratedFrom < this.def.version ? { migratedFrom } : {}),
       ...(this.mismatch ? { replayMismatch: this.mismatch } : {}),
     };
-    const unparsed = this.hasState ? undefined : this.json;
+    const unparsed = this.hasState || this.json === undefined ? undefined : { json: this.json, commits: this.unapplied };
     return {
       state: unparsed === undefined ? this.current() : undefined,
       unparsed,

@@ -172,7 +172,8 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
     if (refused) return refuse(refused);
     waiting.set(port, undefined);
     if (draft !== undefined) sendDraft(port, draft);
-    opening.then((engine) => welcome(engine, port), refuse);
+    // welcome throws when the state the load left unbuilt does not build (a reducer throws): the page is told.
+    opening.then((engine) => welcome(engine, port)).catch(refuse);
   };
   endpoint.addEventListener('message', onHello);
   endpoint.start?.();

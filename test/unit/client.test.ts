@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { connectStore, hashState, TidemarkError, PROTOCOL_VERSION } from 'tidemark';
-import { serveStore } from 'tidemark/worker';
+import { memoryRemote, serveStore } from 'tidemark/worker';
 import type { HelloMessage, PageMessage, WorkerChange } from '../../src/protocol.js';
 import type { CommitRecord } from '../../src/types.js';
 import { DRAFT_MAX_EVENTS } from '../../worker/load.js';
@@ -75,6 +75,10 @@ function fakeWorker(onHello: (port: MessagePort) => void): MessageChannel {
   cleanups.push(() => (worker.port1.close(), worker.port2.close()));
   worker.port2.onmessage = ({ data }: MessageEvent<HelloMessage>) => onHello(data.port);
   return worker;
+}
+
+function fail(): never {
+  throw new Error('this reducer changed');
 }
 
 /** A hello's answer at `seq`, with the state or without it (the draft stands). */
@@ -327,6 +331,58 @@ describe('the draft: a snapshot the page parses while the worker checks it', () 
     expect(store.getState().count).toBe(5);
     expect(store.confirmedSeq).toBe(2);
     store.close().catch(() => {});
+  });
+
+  test('the worker answers before it builds a drafted state itself; if that build throws, every page is told, and none waits', async () => {
+    const def = uniqueStore();
+    const idb = freshIndexedDB();
+    const written = await open(def, idb);
+    await written.commit({ type: 'added', id: 'a', text: 'milk' });
+    await written.checkpoint();
+    await written.commit({ type: 'incremented', by: 1 });
+    cleanups.push(() => written.close());
+    // The same store with a reducer that now throws on the commit after the snapshot (a build that changed it).
+    let built = 0;
+    const changed = { ...def, events: { ...def.events, incremented: () => (built++, fail()) } } as typeof def;
+    const port = served(changed, idb);
+    const seen = await hello(port, changed);
+    expect(seen.map((change) => change.type)).toEqual(['draft', 'answer']);
+    // The answer leaves the state out and came before the worker replayed anything (the page's draft threw).
+    expect((seen[1] as { value: object }).value).not.toHaveProperty('stateJson');
+    expect(built).toBe(0);
+    await expect.poll(() => built).toBe(1); // the worker builds it right after
+    // A page after the open is told at once, not left to its timeout.
+    const late = await hello(port, changed);
+    expect(late).toMatchObject([{ type: 'answer', error: { code: 'REDUCER_THREW' } }]);
+    await expect(connectStore(changed, port, { checkpointOnHide: false, timeoutMs: 2000 })).rejects.toMatchObject({ code: 'REDUCER_THREW' });
+  });
+
+  test('a new device hydrating from the remote sends its pages the download as a draft: the answer leaves the state out', async () => {
+    const def = uniqueStore();
+    const remote = memoryRemote({ uploadDelayMs: 0, snapshotEveryCommits: 5, snapshotCooldownMs: 0 });
+    const laptop = await open(def, freshIndexedDB(), { remote });
+    for (let i = 0; i < 5; i++) await laptop.commit({ type: 'added', id: `t${i}`, text: `todo ${i}` });
+    await laptop.checkpoint();
+    await laptop.commit({ type: 'incremented', by: 3 });
+    await laptop.whenUploaded();
+    cleanups.push(() => laptop.close());
+
+    const channel = new MessageChannel();
+    const phone = serveStore(def, { endpoint: channel.port2, indexedDB: freshIndexedDB(), broadcast: false, remote });
+    cleanups.push(async () => (await phone.close().catch(() => {}), channel.port1.close(), channel.port2.close()));
+    const [draft, answer, ...rest] = await hello(channel.port1, def);
+    expect(rest).toEqual([]);
+    expect(draft).toMatchObject({ type: 'draft' });
+    expect((draft as { commits: CommitRecord[] }).commits.map((c) => c.seq)).toEqual([6]);
+    expect((answer as { value: object }).value).toMatchObject({ seq: 6, report: { source: 'remote', remote: { snapshotSeq: 5 } } });
+    expect((answer as { value: object }).value).not.toHaveProperty('stateJson');
+    const store = await connectStore(def, channel.port1, { checkpointOnHide: false });
+    cleanups.push(() => store.close());
+    expect(hashState(store.getState())).toBe(hashState(laptop.getState()));
+    // The worker's own state, built after the answer, is the same: it goes on from there.
+    await store.commit({ type: 'incremented', by: 1 });
+    const [late] = await hello(channel.port1, def);
+    expect(JSON.parse((late as { value: { stateJson: string } }).value.stateJson)).toEqual(store.getState());
   });
 
   test('commits after the newest snapshot come with the draft, up to DRAFT_MAX_EVENTS events; past that the answer carries the state', async () => {

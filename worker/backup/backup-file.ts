@@ -2,7 +2,7 @@ import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import { TidemarkError } from '../../src/errors.js';
 import { hashState, hashText } from '../../src/hash.js';
 import type { Database } from '../database.js';
-import { rebuildState, type LoadedState } from '../load.js';
+import { rebuildState, stateOfLoaded, type LoadedState } from '../load.js';
 import { assertNotAhead } from '../migrations.js';
 import type { JournalRecord } from '../records.js';
 import { canGunzipNatively, encodeJson, loadFflate, verifySnapshotJson } from '../snapshot-codec.js';
@@ -97,7 +97,7 @@ export async function writeBackup(db: Database, def: AnyDefinition, now: number)
     lastSeq: loaded.seq,
     exportedAt: now,
     snapshotHash: snapshot ? hashText(snapshot.json) : null,
-    stateHash: hashState(loaded.state ?? JSON.parse(loaded.unparsed!)),
+    stateHash: hashState(stateOfLoaded(def, loaded)),
     bodyChars: bodyText.length,
     bodyHash: hashText(bodyText),
   };
@@ -147,7 +147,7 @@ export async function readBackup(def: AnyDefinition, blob: Blob): Promise<Backup
   }
   if (seq !== header.lastSeq) throw invalid(def, `its journal ends at seq ${seq}, its header says ${String(header.lastSeq)}`, 'altered');
   const loaded = rebuildState(def, body.snapshot ? { json: body.snapshot.json, record: body.snapshot } : undefined, body.records, 0, () => 0);
-  const state = loaded.state ?? JSON.parse(loaded.unparsed!);
+  const state = stateOfLoaded(def, loaded);
   if (loaded.report.migratedFrom === undefined && header.version === def.version && hashState(state) !== header.stateHash) {
     throw invalid(
       def,

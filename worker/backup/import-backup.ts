@@ -4,7 +4,7 @@ import { hashState, hashText } from '../../src/hash.js';
 import { STATE_EVENT, type StateEvent } from '../../src/state-event.js';
 import type { CommitResult, ImportOptions, ImportResult, SnapshotInfo, SnapshotKind } from '../../src/types.js';
 import type { Database } from '../database.js';
-import { loadState, type LoadedState } from '../load.js';
+import { loadState, stateOfLoaded, type LoadedState } from '../load.js';
 import type { SnapshotRecord } from '../records.js';
 import { encodeJson } from '../snapshot-codec.js';
 import { readBackup, type Backup } from './backup-file.js';
@@ -53,7 +53,7 @@ export async function importInto(host: ImportHost, blob: Blob, options: ImportOp
   // In sync mode the journal is the shared log: a backup comes in as a commit, even into an empty store.
   if (host.seq() > 0 || host.journalIsShared) {
     if (host.seq() > 0 && !options.replace) throw notEmpty(host.def, host.seq());
-    const json = JSON.stringify(backup.loaded.state ?? JSON.parse(backup.loaded.unparsed!));
+    const json = JSON.stringify(stateOfLoaded(host.def, backup.loaded));
     const safetySnapshot = await host.checkpoint('rewind');
     const { seq } = await host.commitState({ type: STATE_EVENT, json, hash: hashText(json), cause: 'import' });
     return { mode: 'replaced', seq, hash: hashText(json), backup: facts, safetySnapshot };

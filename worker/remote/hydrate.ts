@@ -4,7 +4,7 @@ import type { HydrationReport } from '../../src/types.js';
 import { commitNow } from '../commit-now.js';
 import type { Database } from '../database.js';
 import { isEmpty } from '../snapshots.js';
-import { rebuildState, type LoadedState } from '../load.js';
+import { isDraftable, rebuildState, type Draft, type LoadedState, type OnDraft } from '../load.js';
 import { RemoteFault } from './remote.js';
 import { toRemoteError } from './remote-error.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
@@ -286,7 +286,7 @@ export async function hydrateIfEmpty(
   def: AnyDefinition,
   remote: Remote,
   now: () => number,
-  { dataLost = false, headStart }: { dataLost?: boolean; headStart?: HeadStart } = {},
+  { dataLost = false, headStart, onDraft }: { dataLost?: boolean; headStart?: HeadStart; onDraft?: OnDraft } = {},
 ): Promise<LoadedState | undefined> {
   if (!(await isEmpty(db))) return undefined;
   for (let attempt = 0; ; attempt++) {
@@ -294,11 +294,15 @@ export async function hydrateIfEmpty(
     try {
       const downloaded = await download(remote, def, now, attempt === 0 && headStart ? { headStart } : {});
       if (!downloaded) return undefined;
+      // Verified, so the pages that wait can start from it (see Draft) while it is written here.
+      const draft = onDraft && draftOf(def, downloaded);
+      if (draft) onDraft(draft);
       const writing = writeDownload(db, remote.target, downloaded);
       writing.catch(() => {}); // awaited below; the rebuild may throw first
-      const loaded = rebuildDownload(def, downloaded, started, now);
-      // Pages are sent the state as JSON: made while the write goes on, rather than after it.
-      loaded.stateJson ??= loaded.unparsed ?? JSON.stringify(loaded.state);
+      const loaded = rebuildDownload(def, downloaded, started, now, draft !== undefined);
+      if (draft) loaded.draft = draft;
+      // Else pages are sent the state as JSON: made while the write goes on, rather than after it.
+      else loaded.stateJson ??= JSON.stringify(loaded.state);
       await writing;
       loaded.report = { ...loaded.report, source: 'remote', remote: downloaded.report };
       return loaded;
@@ -313,8 +317,14 @@ export async function hydrateIfEmpty(
   }
 }
 
-/** The state a verified download rebuilds, in memory (see rebuildState). */
-export function rebuildDownload(def: AnyDefinition, downloaded: Download, started: number, now: () => number): LoadedState {
+/** The state a verified download rebuilds, in memory (see rebuildState); `lazy` as rebuildState's. */
+export function rebuildDownload(def: AnyDefinition, downloaded: Download, started: number, now: () => number, lazy = false): LoadedState {
   const { snapshot, snapshotJson } = downloaded;
-  return rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now);
+  return rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now, lazy);
+}
+
+/** A download as a Draft for the pages, when they can start from it as it is (see isDraftable). */
+function draftOf(def: AnyDefinition, { snapshot, snapshotJson, records }: Download): Draft | undefined {
+  if (!snapshot || snapshotJson === undefined || !isDraftable(def, snapshot, records)) return undefined;
+  return { json: snapshotJson, commits: records.flatMap((record) => record.commits) };
 }

@@ -5,7 +5,7 @@ import { STATE_EVENT } from '../../src/state-event.js';
 import type { RestoreOptions, RestoreResult } from '../../src/types.js';
 import { openDatabase, type Database } from '../database.js';
 import type { HistoryHost } from '../history/rewind.js';
-import type { LoadedState } from '../load.js';
+import { stateOfLoaded, type LoadedState } from '../load.js';
 import { toCheckedJson } from '../snapshot-codec.js';
 import { download, rebuildDownload, writeDownload, type Download } from './hydrate.js';
 import type { Remote } from './remote.js';
@@ -92,7 +92,7 @@ export async function restoreAtSeq(host: HistoryHost & { remote: Remote; now: ()
     );
   }
   const loaded = rebuildDownload(def, downloaded, started, now);
-  const json = loaded.unparsed ?? toCheckedJson(loaded.state);
+  const json = loaded.stateJson ?? toCheckedJson(stateOfLoaded(def, loaded));
   const safetySnapshot = await host.checkpoint('rewind');
   const { seq } = await host.commitState({ type: STATE_EVENT, json, hash: hashText(json), cause: 'restore', toSeq: atSeq });
   return { seq, discarded: 0, report: downloaded.report, safetySnapshot };

@@ -1,7 +1,7 @@
 import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import { TidemarkError } from '../../src/errors.js';
 import type { CommitRecord } from '../../src/types.js';
-import { rebuildState } from '../load.js';
+import { rebuildState, stateOfLoaded } from '../load.js';
 import type { SnapshotRecord } from '../records.js';
 import { encodeState } from '../snapshot-codec.js';
 import { readHeader, readSnapshotObject, seqOfKey, snapshotKey, snapshotObject, type Heads } from './objects.js';
@@ -63,7 +63,7 @@ export async function newestSnapshotAfter(remote: Remote, def: AnyDefinition, af
         const { record, json, heads } = await readSnapshotObject(bytes, key, def.name);
         if (!heads) throw new Error('it was written by a device in backup mode, without heads');
         const loaded = rebuildState(def, { json, record }, [], 0, () => 0);
-        return { seq: record.seq, state: loaded.state ?? JSON.parse(loaded.unparsed!), heads, record };
+        return { seq: record.seq, state: stateOfLoaded(def, loaded), heads, record };
       } catch (error) {
         if (error instanceof TidemarkError) throw error; // a version this code cannot read
         damaged.push(`${key}: ${(error as Error).message}`);
