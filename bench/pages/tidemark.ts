@@ -687,7 +687,7 @@ async function stateLoads(ctx: BenchContext): Promise<Row[]> {
         name: TIDEMARK.loadSuffix(target), label: `tidemark: load a ${sizeLabel(target)} state + ${suffix} commits`, group: 'tidemark',
         n: 1, bytes: rawBytes, ref: TIDEMARK.stateFloor(target),
         note: `no target: as ${TIDEMARK.loadState(target)}, with ${suffix} commits of the bench event after the snapshot, which the ` +
-          `worker replays (its load: ${median(worker).toFixed(0)} ms) and the page applies to the draft meanwhile`,
+          `page applies to the draft while the worker checks the snapshot (its load: ${median(worker).toFixed(0)} ms); the worker replays them after answering`,
       }, ms));
       continue;
     }
