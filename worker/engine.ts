@@ -549,14 +549,14 @@ export class Engine {
   /** The state after commit `seq`, rebuilt from history without touching the live state. */
   stateAt(seq: number): Promise<PastState> {
     if (this.closedBecause) return Promise.reject(this.closedError());
-    return import('./history/state-at.js').then(({ stateAt }) => this.gate.run(() => stateAt(this.db, this.def, seq)));
+    return import('./history/state-at.js').then(({ stateAt }) => stateAt(this.db, this.def, seq, undefined, this.gate));
   }
 
   /** Replays history and checks every snapshot's hash, and the live state's (see worker/history/verify.ts). */
   verify(): Promise<VerifyResult> {
     if (this.closedBecause) return Promise.reject(this.closedError());
     return import('./history/verify.js').then(({ verifyReplay }) =>
-      this.gate.run(() => verifyReplay(this.db, this.def, () => ({ seq: this.seq, state: this.state }), this.now)),
+      verifyReplay(this.db, this.def, () => ({ seq: this.seq, state: this.state }), this.now, this.gate),
     );
   }
 
@@ -600,6 +600,7 @@ export class Engine {
   private historyHost() {
     return {
       db: this.db,
+      gate: this.gate,
       def: this.def,
       checkpoint: (kind: SnapshotKind, options?: { dropDamaged?: boolean }) => this.checkpoint(kind, options),
       commitState: (event: StateEvent) => this.commitState(event),

@@ -4,6 +4,7 @@ import { hashState, hashText } from '../../src/hash.js';
 import { STATE_EVENT, type StateEvent } from '../../src/state-event.js';
 import type { CommitResult, ImportOptions, ImportResult, SnapshotInfo, SnapshotKind } from '../../src/types.js';
 import type { Database } from '../database.js';
+import type { TransactionGate } from '../transaction-gate.js';
 import { loadState, stateOfLoaded, type LoadedState } from '../load.js';
 import type { SnapshotRecord } from '../records.js';
 import { encodeJson } from '../snapshot-codec.js';
@@ -14,6 +15,8 @@ type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 /** What an import needs of the engine. */
 export interface ImportHost {
   db: Database;
+  /** The engine's: the import's transactions go through it (see TransactionGate). */
+  gate: TransactionGate;
   def: AnyDefinition;
   now: () => number;
   seq(): number;
@@ -60,8 +63,8 @@ export async function importInto(host: ImportHost, blob: Blob, options: ImportOp
   }
   const snapshot = backup.body.snapshot && (await snapshotRecord(backup));
   const loaded = await host.exclusive(async () => {
-    await writeIntoEmpty(host.db, host.def, snapshot, backup);
-    const fresh = await loadState(host.db, host.def, host.now);
+    await host.gate.run(() => writeIntoEmpty(host.db, host.def, snapshot, backup));
+    const fresh = await host.gate.run(() => loadState(host.db, host.def, host.now));
     host.adopt(fresh);
     return fresh;
   });

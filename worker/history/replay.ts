@@ -3,6 +3,7 @@ import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import { TidemarkError } from '../../src/errors.js';
 import type { CommitRecord } from '../../src/types.js';
 import type { Database } from '../database.js';
+import { TransactionGate } from '../transaction-gate.js';
 import { commitsAtCurrentVersion } from '../load.js';
 import { assertNotAhead, migrateState } from '../migrations.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
@@ -48,15 +49,19 @@ export async function snapshotState(def: AnyDefinition, record: SnapshotRecord):
 
 /**
  * The journal records holding seqs `after + 1` … `through`, in batches of
- * HISTORY_BATCH_RECORDS, each read in a readonly transaction of its own: a
- * commit (a readwrite transaction on `journal`) waits for one batch at most,
- * never for the whole range. A trim between batches shows as a gap, which
- * `replay` reports.
+ * HISTORY_BATCH_RECORDS, each read in a readonly transaction of its own
+ * (through the engine's `gate`): a commit (a readwrite transaction on
+ * `journal`) waits for one batch at most, never for the whole range. A trim
+ * between batches shows as a gap, which `replay` reports.
  */
-export async function* readJournal(db: Database, after: number, through: number): AsyncGenerator<JournalRecord[]> {
+export async function* readJournal(db: Database, after: number, through: number, gate = new TransactionGate(false)): AsyncGenerator<JournalRecord[]> {
   let next = after + 1;
   while (next <= through) {
-    const records = await db.getAll('journal', IDBKeyRange.bound(next, through), HISTORY_BATCH_RECORDS);
+    const range = IDBKeyRange.bound(next, through);
+    const records = await gate.run(async () => {
+      const tx = db.transaction('journal', 'readonly');
+      return (await Promise.all([tx.store.getAll(range, HISTORY_BATCH_RECORDS), tx.done]))[0];
+    });
     if (records.length === 0) return;
     yield records;
     next = records[records.length - 1]!.last + 1;

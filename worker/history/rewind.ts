@@ -3,6 +3,7 @@ import { hashText } from '../../src/hash.js';
 import { STATE_EVENT, type StateEvent } from '../../src/state-event.js';
 import type { CommitResult, RewindResult, SnapshotInfo, SnapshotKind } from '../../src/types.js';
 import type { Database } from '../database.js';
+import type { TransactionGate } from '../transaction-gate.js';
 import { toCheckedJson } from '../snapshot-codec.js';
 import { stateAt } from './state-at.js';
 
@@ -11,6 +12,8 @@ type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 /** What a rewind needs of the engine. */
 export interface HistoryHost {
   db: Database;
+  /** The engine's: each transaction of a rewind or an import goes through it (see TransactionGate). */
+  gate: TransactionGate;
   def: AnyDefinition;
   /** Writes a snapshot of the live state (kind 'rewind' always writes). */
   checkpoint(kind: SnapshotKind): Promise<SnapshotInfo | null>;
@@ -37,7 +40,7 @@ export interface HistoryHost {
  * @throws TidemarkError `HISTORY_OUT_OF_RANGE` for a seq neither in the window nor a kept snapshot's.
  */
 export async function rewindTo(host: HistoryHost, toSeq: number): Promise<RewindResult> {
-  const target = await stateAt(host.db, host.def, toSeq, `rewind(${toSeq})`);
+  const target = await stateAt(host.db, host.def, toSeq, `rewind(${toSeq})`, host.gate);
   const json = toCheckedJson(target.state);
   const safetySnapshot = await host.checkpoint('rewind');
   const event: StateEvent = { type: STATE_EVENT, json, hash: hashText(json), cause: 'rewind', toSeq };

@@ -1,9 +1,10 @@
 import type { Reducers, StoreDefinition } from '../../src/define-store.js';
 import type { Database } from '../database.js';
+import { TransactionGate } from '../transaction-gate.js';
 import { isTidemarkError } from '../../src/errors.js';
 import type { SnapshotRecord } from '../records.js';
 import { readJournal, replay, snapshotState } from './replay.js';
-import { canRebuild, outOfRange, readRetained } from './window.js';
+import { canRebuild, outOfRange, readRetained, type Retained } from './window.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
@@ -26,29 +27,41 @@ export interface PastState {
  *
  * @throws TidemarkError `HISTORY_OUT_OF_RANGE` outside the retained window, `DATA_DAMAGED`.
  */
-export async function stateAt(db: Database, def: AnyDefinition, seq: number, what = `stateAt(${seq})`): Promise<PastState> {
+export async function stateAt(db: Database, def: AnyDefinition, seq: number, what = `stateAt(${seq})`, gate = new TransactionGate(false)): Promise<PastState> {
   try {
-    return await rebuildAt(db, def, seq, what);
+    return await rebuildAt(db, def, seq, what, gate);
   } catch (error) {
     if (!isTidemarkError(error, 'JOURNAL_GAP')) throw error;
-    return rebuildAt(db, def, seq, what); // a checkpoint trimmed the journal under us: the window moved
+    return rebuildAt(db, def, seq, what, gate); // a checkpoint trimmed the journal under us: the window moved
   }
 }
 
-async function rebuildAt(db: Database, def: AnyDefinition, seq: number, what: string): Promise<PastState> {
+/** Each transaction goes through `gate` on its own, so commits run between them (see TransactionGate). */
+async function rebuildAt(db: Database, def: AnyDefinition, seq: number, what: string, gate: TransactionGate): Promise<PastState> {
+  const { retained, base } = await gate.run(() => readBase(db, seq));
+  if (!base) throw outOfRange(def.name, what, seq, retained);
+  const start = { seq: base.seq, state: base.record ? await snapshotState(def, base.record) : def.initial() };
+  const rebuilt = await replay(def, start, readJournal(db, base.seq, seq, gate), seq);
+  if (rebuilt.seq !== seq) throw outOfRange(def.name, what, seq, (await gate.run(() => readBase(db))).retained);
+  return { seq, state: rebuilt.state, commitsReplayed: rebuilt.commits };
+}
+
+/**
+ * The retained window and the snapshot a rebuild of `seq` starts from (none
+ * when `seq` is outside the window, or not given), in one transaction that
+ * is over when this resolves.
+ */
+async function readBase(db: Database, seq?: number): Promise<{ retained: Retained; base?: { seq: number; record: SnapshotRecord | undefined } }> {
   const tx = db.transaction(['snapshots', 'journal'], 'readonly');
   const retained = await readRetained(tx);
-  if (!Number.isInteger(seq) || !canRebuild(retained, seq)) {
+  if (seq === undefined || !Number.isInteger(seq) || !canRebuild(retained, seq)) {
     await tx.done;
-    throw outOfRange(def.name, what, seq, retained);
+    return { retained };
   }
   const baseSeq = retained.snapshotSeqs.includes(seq)
     ? seq
     : (retained.snapshotSeqs.filter((s) => s >= retained.window.firstSeq && s <= seq).at(-1) ?? 0);
-  const snapshot = baseSeq === 0 ? undefined : await tx.objectStore('snapshots').get(baseSeq);
+  const record = baseSeq === 0 ? undefined : await tx.objectStore('snapshots').get(baseSeq);
   await tx.done;
-  const base = { seq: baseSeq, state: snapshot ? await snapshotState(def, snapshot as SnapshotRecord) : def.initial() };
-  const rebuilt = await replay(def, base, readJournal(db, baseSeq, seq), seq);
-  if (rebuilt.seq !== seq) throw outOfRange(def.name, what, seq, await readRetained(db.transaction(['snapshots', 'journal'], 'readonly')));
-  return { seq, state: rebuilt.state, commitsReplayed: rebuilt.commits };
+  return { retained, base: { seq: baseSeq, record } };
 }

@@ -3,6 +3,7 @@ import { isTidemarkError } from '../../src/errors.js';
 import { hashState } from '../../src/hash.js';
 import type { CommitRecord, ReplayDivergence, VerifyResult } from '../../src/types.js';
 import type { Database } from '../database.js';
+import { TransactionGate } from '../transaction-gate.js';
 import type { SnapshotRecord } from '../records.js';
 import { readJournal, replay, snapshotState } from './replay.js';
 import { readRetained } from './window.js';
@@ -26,12 +27,14 @@ export async function verifyReplay(
   def: AnyDefinition,
   live: () => { seq: number; state: unknown },
   now: () => number,
+  /** The engine's: each transaction goes through it on its own, so commits run between them. */
+  gate = new TransactionGate(false),
 ): Promise<VerifyResult> {
   try {
-    return await verifyOnce(db, def, live, now);
+    return await verifyOnce(db, def, live, now, gate);
   } catch (error) {
     if (!isTidemarkError(error, 'JOURNAL_GAP')) throw error;
-    return verifyOnce(db, def, live, now); // a checkpoint trimmed the journal under us: start from the new window
+    return verifyOnce(db, def, live, now, gate); // a checkpoint trimmed the journal under us: start from the new window
   }
 }
 
@@ -40,26 +43,16 @@ async function verifyOnce(
   def: AnyDefinition,
   live: () => { seq: number; state: unknown },
   now: () => number,
+  gate: TransactionGate,
 ): Promise<VerifyResult> {
   const started = now();
-  const tx = db.transaction(['snapshots', 'journal'], 'readonly');
-  const retained = await readRetained(tx);
-  const fromSeq = retained.window.firstSeq;
-  const checkpoints = new Map<number, string>();
-  let base: SnapshotRecord | undefined;
-  let cursor = await tx.objectStore('snapshots').openCursor(IDBKeyRange.lowerBound(fromSeq));
-  while (cursor) {
-    if (cursor.value.seq === fromSeq) base = cursor.value;
-    else if (cursor.value.version === def.version) checkpoints.set(cursor.value.seq, cursor.value.hash);
-    cursor = await cursor.continue();
-  }
-  await tx.done;
+  const { fromSeq, checkpoints, base } = await gate.run(() => readCheckpoints(db, def));
 
   const start = { seq: fromSeq, state: base ? await snapshotState(def, base) : def.initial() };
   const checked: number[] = [];
   const since: CommitRecord[] = [];
   let divergence: ReplayDivergence | null = null;
-  const replayed = await replay(def, start, readJournal(db, fromSeq, Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER, (commit, state) => {
+  const replayed = await replay(def, start, readJournal(db, fromSeq, Number.MAX_SAFE_INTEGER, gate), Number.MAX_SAFE_INTEGER, (commit, state) => {
     since.push(commit);
     if (since.length > REPORTED_COMMITS) since.shift();
     const expected = checkpoints.get(commit.seq);
@@ -93,6 +86,27 @@ async function verifyOnce(
   };
 }
 
+
+/**
+ * Where the retained window starts, the snapshot there (if any) and the
+ * stored hashes of the snapshots after it at the store's version, in one
+ * transaction that is over when this resolves.
+ */
+async function readCheckpoints(db: Database, def: AnyDefinition): Promise<{ fromSeq: number; checkpoints: Map<number, string>; base: SnapshotRecord | undefined }> {
+  const tx = db.transaction(['snapshots', 'journal'], 'readonly');
+  const retained = await readRetained(tx);
+  const fromSeq = retained.window.firstSeq;
+  const checkpoints = new Map<number, string>();
+  let base: SnapshotRecord | undefined;
+  let cursor = await tx.objectStore('snapshots').openCursor(IDBKeyRange.lowerBound(fromSeq));
+  while (cursor) {
+    if (cursor.value.seq === fromSeq) base = cursor.value;
+    else if (cursor.value.version === def.version) checkpoints.set(cursor.value.seq, cursor.value.hash);
+    cursor = await cursor.continue();
+  }
+  await tx.done;
+  return { fromSeq, checkpoints, base };
+}
 function diverged(
   def: AnyDefinition,
   seq: number,
