@@ -41,29 +41,27 @@ export interface KeptHeads {
   heads: Heads;
 }
 
-/** What openDatabase tells as it opens. */
-export interface OpenEvents {
-  /** The browser reports that it deleted the database's data (`upgradeneeded` with `dataLoss`), with its message. */
-  onDataLoss?: (message: string) => void;
-  /** The database did not exist: it is empty (said before the open completes). */
-  onCreated?: () => void;
-}
-
 /**
  * Opens (creating if needed) the database of one store in the given
  * IndexedDB factory. `onVersionChange` runs when another connection wants to
  * delete or upgrade the database: the caller must close, or it waits forever.
+ * `onDataLoss` runs when the browser reports that it deleted the database's
+ * data (`upgradeneeded` with `dataLoss`), with its message.
  */
-export async function openDatabase(name: string, indexedDB: IDBFactory, onVersionChange: () => void, { onDataLoss, onCreated }: OpenEvents = {}): Promise<Database> {
+export async function openDatabase(
+  name: string,
+  indexedDB: IDBFactory,
+  onVersionChange: () => void,
+  onDataLoss: (message: string) => void = () => {},
+): Promise<Database> {
   assertIndexedDBClasses();
   try {
     const request = indexedDB.open(name, STORAGE_FORMAT);
     request.onupgradeneeded = (event) => {
       // Chromium recreates a database it found corrupt and says so here, once: never take it for a new store.
       const { dataLoss, dataLossMessage } = event as IDBVersionChangeEvent & { dataLoss?: string; dataLossMessage?: string };
-      if (dataLoss !== undefined && dataLoss !== 'none') onDataLoss?.(dataLossMessage || `dataLoss: ${dataLoss}`);
+      if (dataLoss !== undefined && dataLoss !== 'none') onDataLoss(dataLossMessage || `dataLoss: ${dataLoss}`);
       const db = request.result;
-      if (event.oldVersion === 0) onCreated?.();
       if (event.oldVersion < 1) {
         db.createObjectStore('journal', { keyPath: 'seq' });
         db.createObjectStore('snapshots', { keyPath: 'seq' });

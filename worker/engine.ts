@@ -28,7 +28,6 @@ type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
 /** The remote code, loaded only for a store that has a remote (see worker/remote/for-engine.ts). */
 type RemoteParts = typeof import('./remote/for-engine.js');
-type HeadStart = import('./remote/head-start.js').HeadStart;
 
 /** Most commits packed into one journal record; bounds one transaction's size. */
 export const MAX_COMMITS_PER_RECORD = 10_000;
@@ -205,25 +204,24 @@ export class Engine {
     const remoteParts = options.remote ? import('./remote/for-engine.js') : undefined;
     headStartCode?.catch(() => {}); // awaited below, unless the open fails first
     remoteParts?.catch(() => {}); // awaited below, unless the open fails first
-    // An empty store hydrates: its first steps start as soon as it is known to be empty, while the
-    // remote code may still be loading; a new database is known to be before it is even open.
-    let headStart: Promise<HeadStart> | undefined;
-    const startHydration = (): Promise<HeadStart> => (headStart ??= headStartCode!.then((code) => code.startHydration(options.remote!)));
-    const db = await openDatabase(def.name, indexedDB, () => engine?.closeForVersionChange(), {
-      onDataLoss: (message) => (browserSaidLost = message),
-      ...(headStartCode && { onCreated: () => void startHydration().catch(() => {}) }), // awaited below, unless the open fails first
-    });
+    const db = await openDatabase(
+      def.name,
+      indexedDB,
+      () => engine?.closeForVersionChange(),
+      (message) => (browserSaidLost = message),
+    );
     let empty: boolean;
     // Sync mode puts the outbox on top of the loaded state: the draft would rarely be the state.
     const draftTo = options.remote?.mode === 'sync' ? undefined : onDraft;
     try {
       let loaded = await loadState(db, def, now, draftTo);
       empty = loaded.seq === 0 && loaded.snapshotAt === undefined;
-      const hydration = empty && headStartCode ? await startHydration() : undefined;
+      // An empty store hydrates: its first steps start now, while the remote code may still be loading.
+      const headStart = empty && headStartCode ? (await headStartCode).startHydration(options.remote!) : undefined;
       // A wiped database is a value here, not yet an error: openStore and connectStore decide
       // (DATA_LOST, or open empty and report). With a remote, an empty store hydrates from it.
       const dataLoss = await detectDataLoss(def.name, browserSaidLost, empty);
-      if (empty && remoteParts) loaded = (await (await remoteParts).hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined, ...(hydration && { headStart: hydration }), ...(draftTo && { onDraft: draftTo }) })) ?? loaded;
+      if (empty && remoteParts) loaded = (await (await remoteParts).hydrateIfEmpty(db, def, options.remote!, now, { dataLost: dataLoss !== undefined, ...(headStart && { headStart }), ...(draftTo && { onDraft: draftTo }) })) ?? loaded;
       if (dataLoss) loaded.report = { ...loaded.report, dataLoss: loaded.report.remote ? { ...dataLoss, recoveredThrough: loaded.seq } : dataLoss };
       engine = new Engine(def, db, loaded, options, now, await remoteParts);
     } catch (error) {
