@@ -1,5 +1,6 @@
-import { applyCommit, applyEvents, validateEvents, type AnyEvent } from './apply-events.js';
+import { applyCommit, validateEvents, type AnyEvent } from './apply-events.js';
 import { Calls } from './calls.js';
+import { draftState } from './draft-state.js';
 import type { EventOf, Reducers, StoreDefinition } from './define-store.js';
 import { refuseDataLoss, type DataLossPolicy } from './data-loss.js';
 import { fromWireError } from './error-transfer.js';
@@ -10,7 +11,7 @@ import { Outbox } from './outbox.js';
 import { persistOnce, requestPersistence } from './persistence.js';
 import { PROTOCOL_VERSION, type Endpoint, type HelloMessage, type HelloReply, type PageMessage, type WorkerChange } from './protocol.js';
 import type { Store } from './store.js';
-import type { CommitOptions, CommitRecord, CommitResult, LoadReport } from './types.js';
+import type { CommitOptions, CommitResult, LoadReport } from './types.js';
 
 /** Options of `connectStore`. */
 export interface ConnectOptions {
@@ -82,10 +83,13 @@ export async function connectStore<S, R extends Reducers<S>>(
   const send = (message: PageMessage): void => changes.port1.postMessage(message);
   const calls = new Calls(send);
   // The draft is parsed and applied as it arrives, while the worker checks it (see WorkerChange `draft`).
-  let draft: S | undefined;
+  let draft: Promise<S | undefined> | undefined;
+  // Changes that come after the hello's answer, before the page has its state (while a draft is being applied).
+  const early: WorkerChange[] = [];
   let receive = (data: WorkerChange): void => {
     if (data.type === 'answer') calls.answered(data);
     else if (data.type === 'draft') draft = draftState(anyDef, data.stateJson, data.commits);
+    else early.push(data);
   };
   changes.port1.onmessage = (message: MessageEvent<WorkerChange>) => receive(message.data);
   const greeting = calls.answer(0) as Promise<HelloReply>;
@@ -96,8 +100,9 @@ export async function connectStore<S, R extends Reducers<S>>(
   try {
     hello = await withDeadline(greeting, worker, timeoutMs, def.name);
     refuseDataLoss(def.name, hello.report, options.onDataLoss);
+    const drafted = hello.stateJson === undefined ? await draft : undefined;
     if (hello.stateJson !== undefined) start = { state: JSON.parse(hello.stateJson) as S, seq: hello.seq };
-    else if (draft !== undefined) start = { state: draft, seq: hello.seq };
+    else if (drafted !== undefined) start = { state: drafted, seq: hello.seq };
     else {
       // The draft did not apply here, though it did in the worker: ask for the state itself.
       const fresh = await withDeadline(calls.call('state'), worker, timeoutMs, def.name);
@@ -140,7 +145,7 @@ export async function connectStore<S, R extends Reducers<S>>(
     }
   };
 
-  // Set in the same task as the hello's answer arrived: no message after it is missed.
+  // Set before any message that came after the hello's answer is handled: none is missed.
   receive = (data) => {
     if (data.type === 'answer') calls.answered(data);
     else if (data.type === 'commits') {
@@ -238,6 +243,7 @@ export async function connectStore<S, R extends Reducers<S>>(
     );
   };
 
+  for (const data of early.splice(0)) receive(data);
   return {
     getState: () => mirror.state,
     getConfirmedState: () => mirror.confirmed,
@@ -315,15 +321,4 @@ function withDeadline<T>(reply: Promise<T>, worker: unknown, ms: number, name: s
       target.removeEventListener?.('error', onError);
     });
   });
-}
-
-/** A draft's state: its snapshot with its commits applied, or undefined when a reducer throws here. */
-function draftState<S>(def: StoreDefinition<S, Reducers<S>>, snapshotJson: string, commits: readonly CommitRecord[]): S | undefined {
-  try {
-    let state = JSON.parse(snapshotJson) as S;
-    for (const commit of commits) state = applyEvents(def, state, commit.events);
-    return state;
-  } catch {
-    return undefined;
-  }
 }

@@ -333,6 +333,33 @@ describe('the draft: a snapshot the page parses while the worker checks it', () 
     store.close().catch(() => {});
   });
 
+  test("a draft's commits are applied in slices that let the page's other work run; changes that come meanwhile are kept", async () => {
+    const def = uniqueStore();
+    // A reducer that takes 1 ms, and sees how often a 1 ms timer of the page's ran while the draft was applied.
+    let ticks = 0;
+    const seen: number[] = [];
+    const slow = { ...def, events: { ...def.events, incremented: (s: { count: number }, e: { by: number }) => {
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+      seen.push(ticks);
+      return { ...s, count: s.count + e.by };
+    } } } as unknown as typeof def;
+    const timer = setInterval(() => ticks++, 1);
+    cleanups.push(() => clearInterval(timer));
+    const commit = (seq: number, by: number) => ({ seq, at: 0, origin: 'w.0:1', events: [{ type: 'incremented', by }] }) as CommitRecord;
+    const { port1 } = fakeWorker((port) => {
+      port.postMessage({ type: 'draft', stateJson: JSON.stringify({ items: {}, count: 0 }), commits: Array.from({ length: 40 }, (_, i) => commit(i + 1, 1)) } satisfies WorkerChange);
+      port.postMessage({ type: 'answer', id: 0, value: helloReply(40) } satisfies WorkerChange);
+      port.postMessage({ type: 'commits', commits: [commit(41, 100)] } satisfies WorkerChange);
+    });
+    const store = await connectStore(slow, port1, { checkpointOnHide: false });
+    expect(seen.length).toBeGreaterThanOrEqual(40);
+    expect(seen[39]!).toBeGreaterThan(seen[0]!); // the page's timer ran between slices
+    expect(store.confirmedSeq).toBe(41);
+    expect(store.getState().count).toBe(140);
+    store.close().catch(() => {});
+  });
+
   test('the worker answers before it builds a drafted state itself; if that build throws, every page is told, and none waits', async () => {
     const def = uniqueStore();
     const idb = freshIndexedDB();

@@ -1,0 +1,44 @@
+import { applyEvents } from './apply-events.js';
+import type { Reducers, StoreDefinition } from './define-store.js';
+import type { CommitRecord } from './types.js';
+
+/**
+ * Most milliseconds a page spends applying a draft's commits before it lets
+ * other work on its main thread run: a draft holds up to 10,000 events
+ * (worker/load.ts DRAFT_MAX_EVENTS), whose reducers the app writes.
+ */
+export const DRAFT_SLICE_MS = 8;
+
+/**
+ * A draft's state (see WorkerChange `draft`): its snapshot parsed, then its
+ * commits applied in slices of DRAFT_SLICE_MS with a yield between them;
+ * undefined when a reducer throws here.
+ */
+export async function draftState<S>(def: StoreDefinition<S, Reducers<S>>, snapshotJson: string, commits: readonly CommitRecord[]): Promise<S | undefined> {
+  try {
+    let state = JSON.parse(snapshotJson) as S;
+    let sliceStart = performance.now();
+    for (const commit of commits) {
+      state = applyEvents(def, state, commit.events);
+      if (performance.now() - sliceStart >= DRAFT_SLICE_MS) {
+        await yieldToPage();
+        sliceStart = performance.now();
+      }
+    }
+    return state;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves in a task of its own, after what is queued (a MessageChannel: setTimeout is clamped to 4 ms when nested). */
+function yieldToPage(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
+}
