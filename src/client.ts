@@ -1,6 +1,6 @@
 import { applyCommit, validateEvents, type AnyEvent } from './apply-events.js';
 import { Calls } from './calls.js';
-import { draftState } from './draft-state.js';
+import { draftState, withCommits } from './draft-state.js';
 import type { EventOf, Reducers, StoreDefinition } from './define-store.js';
 import { refuseDataLoss, type DataLossPolicy } from './data-loss.js';
 import { fromWireError } from './error-transfer.js';
@@ -88,7 +88,10 @@ export async function connectStore<S, R extends Reducers<S>>(
   const early: WorkerChange[] = [];
   let receive = (data: WorkerChange): void => {
     if (data.type === 'answer') calls.answered(data);
-    else if (data.type === 'draft') draft = draftState(anyDef, data.stateJson, data.commits);
+    else if (data.type === 'draft') {
+      const { stateJson, commits } = data;
+      draft = stateJson !== undefined ? draftState(anyDef, stateJson, commits) : draft?.then((state) => (state === undefined ? undefined : withCommits(anyDef, state, commits)));
+    }
     else early.push(data);
   };
   changes.port1.onmessage = (message: MessageEvent<WorkerChange>) => receive(message.data);

@@ -4,19 +4,35 @@ import type { CommitRecord } from './types.js';
 
 /**
  * Most milliseconds a page spends applying a draft's commits before it lets
- * other work on its main thread run: a draft holds up to 10,000 events
- * (worker/load.ts DRAFT_MAX_EVENTS), whose reducers the app writes.
+ * other work on its main thread run: under the 50 ms a browser counts as a
+ * long task. A draft holds up to 10,000 events (worker/load.ts
+ * DRAFT_MAX_EVENTS), whose reducers the app writes.
  */
-export const DRAFT_SLICE_MS = 8;
+export const DRAFT_SLICE_MS = 40;
 
 /**
- * A draft's state (see WorkerChange `draft`): its snapshot parsed, then its
- * commits applied in slices of DRAFT_SLICE_MS with a yield between them;
- * undefined when a reducer throws here.
+ * A draft's state (see WorkerChange `draft`): its snapshot parsed, then, in
+ * tasks of their own, its commits applied (see withCommits); undefined when
+ * the JSON does not parse or a reducer throws here.
  */
 export async function draftState<S>(def: StoreDefinition<S, Reducers<S>>, snapshotJson: string, commits: readonly CommitRecord[]): Promise<S | undefined> {
+  let state: S;
   try {
-    let state = JSON.parse(snapshotJson) as S;
+    state = JSON.parse(snapshotJson) as S;
+  } catch {
+    return undefined;
+  }
+  if (commits.length === 0) return state;
+  await yieldToPage(); // the parse was one long task already
+  return withCommits(def, state, commits);
+}
+
+/**
+ * A draft's state with more commits applied, in slices of DRAFT_SLICE_MS
+ * with a yield between them; undefined when a reducer throws here.
+ */
+export async function withCommits<S>(def: StoreDefinition<S, Reducers<S>>, state: S, commits: readonly CommitRecord[]): Promise<S | undefined> {
+  try {
     let sliceStart = performance.now();
     for (const commit of commits) {
       state = applyEvents(def, state, commit.events);

@@ -21,7 +21,7 @@ import type {
  * Bumped whenever a message changes shape. The page sends it in its hello,
  * and a worker from another build refuses the connection.
  */
-export const PROTOCOL_VERSION = 6; // 3: history, stateAt, verify, rewind, rewinds, backups; 4: stats().storage, remote status in sync mode; 5: one MessagePort for everything, no Comlink; 6: the draft
+export const PROTOCOL_VERSION = 7; // 3: history, stateAt, verify, rewind, rewinds, backups; 4: stats().storage, remote status in sync mode; 5: one MessagePort for everything, no Comlink; 6: the draft; 7: a draft's commits sent after its JSON
 
 /**
  * Where a page reaches a worker: the Worker itself, or one end of a
@@ -97,9 +97,11 @@ export type WorkerChange =
    * Before the hello's answer: the state while the worker still checks it (a
    * snapshot's hash), as the snapshot's JSON and the commits after it, so
    * the page parses and applies them meanwhile. It is the state only if the
-   * answer then leaves out `stateJson`.
+   * answer then leaves out `stateJson`. Without `stateJson`: more commits
+   * of the draft sent before (a hydration sends the snapshot's JSON as soon
+   * as it is decompressed, and the commits once every segment is checked).
    */
-  | { type: 'draft'; stateJson: string; commits: CommitRecord[] }
+  | { type: 'draft'; stateJson?: string; commits: CommitRecord[] }
   /** New durable commits: this page's own (which confirms them), and other tabs'. */
   | { type: 'commits'; commits: CommitRecord[] }
   /** One of this page's commits was not written. */

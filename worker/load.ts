@@ -72,7 +72,13 @@ export interface Draft {
   commits: CommitRecord[];
 }
 
-/** Given to loadState: called with the Draft, when there is one (see DRAFT_MAX_EVENTS). */
+/**
+ * Given to loadState: called with the Draft, when there is one (see
+ * DRAFT_MAX_EVENTS). A hydration calls it twice with the same Draft: first
+ * with no commits, once the snapshot's JSON is decompressed; then with the
+ * commits after it, once every segment is checked (pages that had the first
+ * call are sent those commits alone).
+ */
 export type OnDraft = (draft: Draft) => void;
 
 /**

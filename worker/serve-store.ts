@@ -37,9 +37,11 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
   // Pages that said hello while the engine opens, each with the draft it was sent.
   const waiting = new Map<MessagePort, Draft | undefined>();
   let draft: Draft | undefined;
-  const sendDraft = (port: MessagePort, sent: Draft): void => {
-    port.postMessage({ type: 'draft', stateJson: sent.json, commits: sent.commits } satisfies WorkerChange);
-    waiting.set(port, sent);
+  const sendDraft = (port: MessagePort, loading: Draft): void => {
+    // The same draft again brings its commits (see OnDraft): the page is sent those alone.
+    const change: WorkerChange = waiting.get(port) === loading ? { type: 'draft', commits: loading.commits } : { type: 'draft', stateJson: loading.json, commits: loading.commits };
+    port.postMessage(change);
+    waiting.set(port, loading);
   };
   const opening = Engine.open(anyDef, options, (loading) => {
     draft = loading;

@@ -4,6 +4,8 @@ import { memoryRemote, serveStore } from 'tidemark/worker';
 import type { HelloMessage, PageMessage, WorkerChange } from '../../src/protocol.js';
 import type { CommitRecord } from '../../src/types.js';
 import { DRAFT_MAX_EVENTS } from '../../worker/load.js';
+import { DRAFT_SLICE_MS } from '../../src/draft-state.js';
+import { readSnapshotObject, snapshotObject } from '../../worker/remote/objects.js';
 import { gzipSync } from 'node:zlib';
 import { freshIndexedDB, open, request, todoStore, withRawDatabase } from './fixtures.js';
 
@@ -346,17 +348,18 @@ describe('the draft: a snapshot the page parses while the worker checks it', () 
     } } } as unknown as typeof def;
     const timer = setInterval(() => ticks++, 1);
     cleanups.push(() => clearInterval(timer));
+    const n = 3 * DRAFT_SLICE_MS; // 1 ms each: three slices
     const commit = (seq: number, by: number) => ({ seq, at: 0, origin: 'w.0:1', events: [{ type: 'incremented', by }] }) as CommitRecord;
     const { port1 } = fakeWorker((port) => {
-      port.postMessage({ type: 'draft', stateJson: JSON.stringify({ items: {}, count: 0 }), commits: Array.from({ length: 40 }, (_, i) => commit(i + 1, 1)) } satisfies WorkerChange);
-      port.postMessage({ type: 'answer', id: 0, value: helloReply(40) } satisfies WorkerChange);
-      port.postMessage({ type: 'commits', commits: [commit(41, 100)] } satisfies WorkerChange);
+      port.postMessage({ type: 'draft', stateJson: JSON.stringify({ items: {}, count: 0 }), commits: Array.from({ length: n }, (_, i) => commit(i + 1, 1)) } satisfies WorkerChange);
+      port.postMessage({ type: 'answer', id: 0, value: helloReply(n) } satisfies WorkerChange);
+      port.postMessage({ type: 'commits', commits: [commit(n + 1, 100)] } satisfies WorkerChange);
     });
     const store = await connectStore(slow, port1, { checkpointOnHide: false });
-    expect(seen.length).toBeGreaterThanOrEqual(40);
-    expect(seen[39]!).toBeGreaterThan(seen[0]!); // the page's timer ran between slices
-    expect(store.confirmedSeq).toBe(41);
-    expect(store.getState().count).toBe(140);
+    expect(seen.length).toBeGreaterThanOrEqual(n);
+    expect(seen[n - 1]!).toBeGreaterThan(seen[0]!); // the page's timer ran between slices
+    expect(store.confirmedSeq).toBe(n + 1);
+    expect(store.getState().count).toBe(n + 100);
     store.close().catch(() => {});
   });
 
@@ -384,7 +387,7 @@ describe('the draft: a snapshot the page parses while the worker checks it', () 
     await expect(connectStore(changed, port, { checkpointOnHide: false, timeoutMs: 2000 })).rejects.toMatchObject({ code: 'REDUCER_THREW' });
   });
 
-  test('a new device hydrating from the remote sends its pages the download as a draft: the answer leaves the state out', async () => {
+  test('a new device hydrating from the remote sends its pages the download as a draft, in two parts: the answer leaves the state out', async () => {
     const def = uniqueStore();
     const remote = memoryRemote({ uploadDelayMs: 0, snapshotEveryCommits: 5, snapshotCooldownMs: 0 });
     const laptop = await open(def, freshIndexedDB(), { remote });
@@ -397,10 +400,14 @@ describe('the draft: a snapshot the page parses while the worker checks it', () 
     const channel = new MessageChannel();
     const phone = serveStore(def, { endpoint: channel.port2, indexedDB: freshIndexedDB(), broadcast: false, remote });
     cleanups.push(async () => (await phone.close().catch(() => {}), channel.port1.close(), channel.port2.close()));
-    const [draft, answer, ...rest] = await hello(channel.port1, def);
+    // The snapshot's JSON as soon as it is decompressed, then its commits once the segments are checked.
+    const [draft, more, answer, ...rest] = await hello(channel.port1, def);
     expect(rest).toEqual([]);
-    expect(draft).toMatchObject({ type: 'draft' });
-    expect((draft as { commits: CommitRecord[] }).commits.map((c) => c.seq)).toEqual([6]);
+    expect(draft).toMatchObject({ type: 'draft', commits: [] });
+    expect(JSON.parse((draft as { stateJson: string }).stateJson).items).toHaveProperty('t4');
+    expect(more).toMatchObject({ type: 'draft' });
+    expect(more).not.toHaveProperty('stateJson');
+    expect((more as { commits: CommitRecord[] }).commits.map((c) => c.seq)).toEqual([6]);
     expect((answer as { value: object }).value).toMatchObject({ seq: 6, report: { source: 'remote', remote: { snapshotSeq: 5 } } });
     expect((answer as { value: object }).value).not.toHaveProperty('stateJson');
     const store = await connectStore(def, channel.port1, { checkpointOnHide: false });
@@ -410,6 +417,51 @@ describe('the draft: a snapshot the page parses while the worker checks it', () 
     await store.commit({ type: 'incremented', by: 1 });
     const [late] = await hello(channel.port1, def);
     expect(JSON.parse((late as { value: { stateJson: string } }).value.stateJson)).toEqual(store.getState());
+  });
+
+  test("a draft's commits may come after its JSON; a new JSON starts the draft over", async () => {
+    const def = uniqueStore();
+    const commit = (seq: number, by: number) => ({ seq, at: 0, origin: 'w.0:1', events: [{ type: 'incremented', by }] }) as CommitRecord;
+    const { port1 } = fakeWorker((port) => {
+      port.postMessage({ type: 'draft', stateJson: JSON.stringify({ items: {}, count: 500 }), commits: [] } satisfies WorkerChange); // failed its check
+      port.postMessage({ type: 'draft', stateJson: JSON.stringify({ items: {}, count: 1 }), commits: [] } satisfies WorkerChange);
+      port.postMessage({ type: 'draft', commits: [commit(2, 2), commit(3, 3)] } satisfies WorkerChange);
+      port.postMessage({ type: 'answer', id: 0, value: helloReply(3) } satisfies WorkerChange);
+    });
+    const store = await connectStore(def, port1, { checkpointOnHide: false });
+    expect(store.getState().count).toBe(6);
+    expect(store.confirmedSeq).toBe(3);
+    store.close().catch(() => {});
+  });
+
+  test('a hydration past a newest snapshot that decompresses but fails its hash: the pages start over from the older one, and get the state', async () => {
+    const def = uniqueStore();
+    const remote = memoryRemote({ uploadDelayMs: 0, snapshotEveryCommits: 3, snapshotCooldownMs: 0 });
+    const laptop = await open(def, freshIndexedDB(), { remote });
+    cleanups.push(() => laptop.close());
+    for (let i = 0; i < 7; i++) {
+      await laptop.commit({ type: 'added', id: `t${i}`, text: `todo ${i}` });
+      if (i % 3 === 2) await laptop.checkpoint();
+      await laptop.whenUploaded();
+    }
+    const keys = [...remote.objects.keys()].filter((k) => k.startsWith('snap/')).sort();
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    const newest = keys[keys.length - 1]!;
+    // Another state under the newest snapshot's hash: it decompresses, so its JSON goes out before the check fails.
+    const { record } = await readSnapshotObject(remote.objects.get(newest)!, newest, def.name);
+    remote.objects.set(newest, snapshotObject(def.name, { ...record, bytes: new Uint8Array(gzipSync(JSON.stringify({ items: {}, count: 999 }))) }));
+
+    const channel = new MessageChannel();
+    const phone = serveStore(def, { endpoint: channel.port2, indexedDB: freshIndexedDB(), broadcast: false, remote });
+    cleanups.push(async () => (await phone.close().catch(() => {}), channel.port1.close(), channel.port2.close()));
+    const seen = await hello(channel.port1, def);
+    const drafts = seen.filter((change) => change.type === 'draft') as Array<{ stateJson?: string }>;
+    expect(JSON.parse(drafts[0]!.stateJson!)).toEqual({ items: {}, count: 999 });
+    expect(drafts.filter((d) => d.stateJson !== undefined).length).toBe(2); // the older snapshot's JSON followed
+    expect((seen[seen.length - 1] as { value: { report: { remote: { damaged: Array<{ key: string }> } } } }).value.report.remote.damaged.map((d) => d.key)).toEqual([newest]);
+    const store = await connectStore(def, channel.port1, { checkpointOnHide: false });
+    cleanups.push(() => store.close());
+    expect(hashState(store.getState())).toBe(hashState(laptop.getState()));
   });
 
   test('commits after the newest snapshot come with the draft, up to DRAFT_MAX_EVENTS events; past that the answer carries the state', async () => {

@@ -8,7 +8,7 @@ import { isDraftable, rebuildState, type Draft, type LoadedState, type OnDraft }
 import { RemoteFault } from './remote.js';
 import { toRemoteError } from './remote-error.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
-import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey, snapshotKey, type Heads, type SegmentHeader } from './objects.js';
+import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey, snapshotKey, type Heads, type SegmentHeader, type SnapshotHeader } from './objects.js';
 import { advanceHeads } from './shared-snapshot.js';
 import { DOWNLOADS_AT_ONCE, listBucket, type HeadStart, type Listing } from './head-start.js';
 import type { Remote } from './remote.js';
@@ -33,6 +33,8 @@ export interface DownloadOptions {
   atSeq?: number;
   /** A listing and downloads already under way (see head-start.ts), used by the first attempt. */
   headStart?: HeadStart;
+  /** Given a snapshot's JSON once it is decompressed, before its hash check ends. */
+  onSnapshotText?: (json: string, header: SnapshotHeader) => void;
 }
 
 /**
@@ -43,14 +45,14 @@ export interface DownloadOptions {
  * @returns undefined when the remote holds nothing for this store
  * @throws TidemarkError `JOURNAL_GAP` (a hole in the remote log), `DATA_DAMAGED` (a damaged segment, or every snapshot damaged with no log from seq 1); RemoteFault on network and server errors
  */
-export async function download(remote: Remote, def: AnyDefinition, now: () => number, { signal, atSeq = Infinity, headStart }: DownloadOptions = {}): Promise<Download | undefined> {
+export async function download(remote: Remote, def: AnyDefinition, now: () => number, { signal, atSeq = Infinity, headStart, onSnapshotText }: DownloadOptions = {}): Promise<Download | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
       // A later attempt lists again: something vanished since the first listing, so its downloads are stale too.
       const started = attempt === 1 ? headStart : undefined;
       const listing = started?.listing ?? listBucket(remote, signal);
       const get = (key: string) => started?.downloads.get(key) ?? remote.get(key, signal);
-      return await downloadListed(remote, def, now, signal, atSeq, listing, get, attempt === LISTINGS);
+      return await downloadListed(remote, def, now, signal, atSeq, listing, get, attempt === LISTINGS, onSnapshotText);
     } catch (error) {
       if (!(error instanceof Vanished)) throw error;
     }
@@ -71,6 +73,7 @@ async function downloadListed(
   listing: Promise<Listing>,
   get: (key: string) => Promise<Uint8Array | undefined>,
   last: boolean,
+  onSnapshotText: DownloadOptions['onSnapshotText'],
 ): Promise<Download | undefined> {
   const started = now();
   const damaged: HydrationReport['damaged'] = [];
@@ -86,7 +89,7 @@ async function downloadListed(
   for (const key of [...snapshotKeys.reverse(), undefined]) {
     const base = key === undefined ? 0 : seqOfKey(key);
     const after = segmentKeys.filter((k) => seqOfKey(k) > base);
-    const snapshotFetch = key === undefined ? undefined : fetchAndRead(get, key, (bytes) => readSnapshotObject(bytes, key, def.name));
+    const snapshotFetch = key === undefined ? undefined : fetchAndRead(get, key, (bytes) => readSnapshotObject(bytes, key, def.name, onSnapshotText));
     snapshotFetch?.catch(() => {}); // awaited below, unless a segment's download fails first
     const segmentObjects = await inParallel(after, DOWNLOADS_AT_ONCE - (snapshotFetch ? 1 : 0), (k) => fetchAndRead(get, k, (bytes) => readSegmentObject(bytes, k, def.name)));
     const snapshotObject = await snapshotFetch;
@@ -292,11 +295,22 @@ export async function hydrateIfEmpty(
   for (let attempt = 0; ; attempt++) {
     const started = now();
     try {
-      const downloaded = await download(remote, def, now, attempt === 0 && headStart ? { headStart } : {});
+      // The pages that wait start parsing a snapshot as soon as it is decompressed (see OnDraft); one that
+      // then fails its check is followed by the next one's.
+      let sent: Draft | undefined;
+      const onSnapshotText = (json: string, header: SnapshotHeader) => {
+        if (header.version !== def.version || !onDraft) return;
+        sent = { json, commits: [] };
+        onDraft(sent);
+      };
+      const downloaded = await download(remote, def, now, { ...(attempt === 0 && headStart && { headStart }), onSnapshotText });
       if (!downloaded) return undefined;
-      // Verified, so the pages that wait can start from it (see Draft) while it is written here.
-      const draft = onDraft && draftOf(def, downloaded);
-      if (draft) onDraft(draft);
+      // Verified: the commits after the snapshot follow it, so the pages have the state while it is written here.
+      const draft = sent && sent.json === downloaded.snapshotJson && isDraftable(def, downloaded.snapshot!, downloaded.records) ? sent : undefined;
+      if (draft) {
+        draft.commits = downloaded.records.flatMap((record) => record.commits);
+        onDraft!(draft);
+      }
       const writing = writeDownload(db, remote.target, downloaded);
       writing.catch(() => {}); // awaited below; the rebuild may throw first
       const loaded = rebuildDownload(def, downloaded, started, now, draft !== undefined);
@@ -323,8 +337,3 @@ export function rebuildDownload(def: AnyDefinition, downloaded: Download, starte
   return rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now, lazy);
 }
 
-/** A download as a Draft for the pages, when they can start from it as it is (see isDraftable). */
-function draftOf(def: AnyDefinition, { snapshot, snapshotJson, records }: Download): Draft | undefined {
-  if (!snapshot || snapshotJson === undefined || !isDraftable(def, snapshot, records)) return undefined;
-  return { json: snapshotJson, commits: records.flatMap((record) => record.commits) };
-}

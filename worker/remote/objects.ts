@@ -81,15 +81,21 @@ export async function segmentObject(store: string, records: readonly JournalReco
 }
 
 /**
- * Reads and verifies a `snap/` object.
+ * Reads and verifies a `snap/` object; `beforeHashCheck` is given its JSON
+ * once it is decompressed, before the hash check ends (see verifySnapshotJson).
  * @throws Error saying what is wrong: not a tidemark object, another store, a header that does not match its key, bad gzip, wrong hash
  */
-export async function readSnapshotObject(bytes: Uint8Array, key: string, store: string): Promise<{ record: SnapshotRecord; json: string; heads?: Heads }> {
+export async function readSnapshotObject(
+  bytes: Uint8Array,
+  key: string,
+  store: string,
+  beforeHashCheck?: (json: string, header: SnapshotHeader) => void,
+): Promise<{ record: SnapshotRecord; json: string; heads?: Heads }> {
   const { header, payload } = unframe(bytes);
   if (header.type !== 'snapshot' || header.store !== store || snapshotKey(header.seq) !== key) {
     throw new Error(`it is not snapshot ${key} of store "${store}"`);
   }
-  const json = await verifySnapshotJson(payload, header.hash);
+  const json = await verifySnapshotJson(payload, header.hash, beforeHashCheck && ((text) => beforeHashCheck(text, header)));
   const { seq, at, kind, version, hash, rawBytes, heads } = header;
   return { record: { seq, at, kind, version, codec: 'json+gzip', bytes: payload, rawBytes, hash }, json, ...(heads && { heads }) };
 }
