@@ -50,21 +50,26 @@ export async function snapshotState(def: AnyDefinition, record: SnapshotRecord):
 /**
  * The journal records holding seqs `after + 1` … `through`, in batches of
  * HISTORY_BATCH_RECORDS, each read in a readonly transaction of its own
- * (through the engine's `gate`): a commit (a readwrite transaction on
- * `journal`) waits for one batch at most, never for the whole range. A trim
- * between batches shows as a gap, which `replay` reports.
+ * (through the engine's `gate`), the next one while this one is replayed: a
+ * commit (a readwrite transaction on `journal`) waits for one batch at most,
+ * never for the whole range. A trim between batches shows as a gap, which
+ * `replay` reports.
  */
 export async function* readJournal(db: Database, after: number, through: number, gate = new TransactionGate(false)): AsyncGenerator<JournalRecord[]> {
-  let next = after + 1;
-  while (next <= through) {
-    const range = IDBKeyRange.bound(next, through);
-    const records = await gate.run(async () => {
+  const read = (first: number): Promise<JournalRecord[]> | undefined => {
+    if (first > through) return undefined;
+    const batch = gate.run(async () => {
       const tx = db.transaction('journal', 'readonly');
-      return (await Promise.all([tx.store.getAll(range, HISTORY_BATCH_RECORDS), tx.done]))[0];
+      return (await Promise.all([tx.store.getAll(IDBKeyRange.bound(first, through), HISTORY_BATCH_RECORDS), tx.done]))[0];
     });
+    batch.catch(() => {}); // awaited below, unless the replay stops first
+    return batch;
+  };
+  for (let batch = read(after + 1); batch; ) {
+    const records = await batch;
     if (records.length === 0) return;
+    batch = read(records[records.length - 1]!.last + 1);
     yield records;
-    next = records[records.length - 1]!.last + 1;
   }
 }
 
