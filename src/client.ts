@@ -89,10 +89,10 @@ export async function connectStore<S, R extends Reducers<S>>(
   let receive = (data: WorkerChange): void => {
     if (data.type === 'answer') calls.answered(data);
     else if (data.type === 'draft') {
+      // A draft's JSON starts it over; commits alone go on top of the one before.
       const { stateJson, commits } = data;
       draft = stateJson !== undefined ? draftState(anyDef, stateJson, commits) : draft?.then((state) => (state === undefined ? undefined : withCommits(anyDef, state, commits)));
-    }
-    else early.push(data);
+    } else early.push(data);
   };
   changes.port1.onmessage = (message: MessageEvent<WorkerChange>) => receive(message.data);
   const greeting = calls.answer(0) as Promise<HelloReply>;

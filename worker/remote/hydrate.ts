@@ -336,4 +336,3 @@ export function rebuildDownload(def: AnyDefinition, downloaded: Download, starte
   const { snapshot, snapshotJson } = downloaded;
   return rebuildState(def, snapshot && snapshotJson !== undefined ? { json: snapshotJson, record: snapshot } : undefined, downloaded.records, started, now, lazy);
 }
-
