@@ -299,11 +299,11 @@ export async function hydrateIfEmpty(
       // then fails its check is followed by the next one's.
       let sent: Draft | undefined;
       const onSnapshotText = (json: string, header: SnapshotHeader) => {
-        if (header.version !== def.version || !onDraft) return;
+        if (header.version !== def.version) return;
         sent = { json, commits: [] };
-        onDraft(sent);
+        onDraft!(sent);
       };
-      const downloaded = await download(remote, def, now, { ...(attempt === 0 && headStart && { headStart }), onSnapshotText });
+      const downloaded = await download(remote, def, now, { ...(attempt === 0 && headStart && { headStart }), ...(onDraft && { onSnapshotText }) });
       if (!downloaded) return undefined;
       // Verified: the commits after the snapshot follow it, so the pages have the state while it is written here.
       const draft = sent && sent.json === downloaded.snapshotJson && isDraftable(def, downloaded.snapshot!, downloaded.records) ? sent : undefined;
