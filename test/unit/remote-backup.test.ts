@@ -2,7 +2,10 @@ import { describe, expect, test } from 'vitest';
 import { hashState } from 'tidemark';
 import { memoryRemote, type RemoteFaultInjection } from 'tidemark/worker';
 import { faultyIndexedDB } from 'tidemark/testing';
-import { readSegmentObject, readSnapshotObject, seqOfKey, snapshotKey } from '../../worker/remote/objects.js';
+import { readSegmentObject, readSnapshotObject, segmentKey, segmentObject, seqOfKey, snapshotKey, snapshotObject } from '../../worker/remote/objects.js';
+import { LOG_FIRST_PAGE } from '../../worker/remote/head-start.js';
+import type { Remote } from '../../worker/remote/remote.js';
+import { encodeState } from '../../worker/snapshot-codec.js';
 import { checkBucket } from './bucket-layout.js';
 import { freshIndexedDB, open, readJournal, rejection, request, todoStore, withRawDatabase } from './fixtures.js';
 
@@ -197,6 +200,51 @@ describe('remote backup (in-memory remote)', () => {
     expect(phone.loadReport.remote).toMatchObject({ snapshotSeq: 0, seq: 1 });
     expect(lists.sort()).toEqual(['log/', 'snap/']);
     await Promise.all([laptop.close(), phone.close()]);
+  });
+
+  test('a long log is listed from the snapshot the hydration starts at, not from seq 1: backup mode deletes nothing', async () => {
+    // A bucket of 2500 one-commit segments with snapshots at 1200 and 2400, made directly (uploading 2500 rounds is slow).
+    const remote = memoryRemote(fast);
+    const commit = (seq: number) => ({ seq, last: seq, version: 1, commits: [{ seq, at: seq, origin: `laptop:${seq}`, events: [{ type: 'incremented', by: 1 }] }] });
+    for (let seq = 1; seq <= 2500; seq++) remote.objects.set(segmentKey(seq), await segmentObject('todos', [commit(seq)]));
+    for (const seq of [1200, 2400]) {
+      const encoded = await encodeState({ items: {}, count: seq });
+      remote.objects.set(snapshotKey(seq), snapshotObject('todos', { seq, at: seq, kind: 'periodic', version: 1, codec: 'json+gzip', ...encoded }));
+    }
+    const listed: string[] = [];
+    const counted: Remote = {
+      ...remote,
+      list: async (prefix, options, signal) => {
+        const keys = await remote.list(prefix, options, signal);
+        listed.push(...keys.filter((key) => key.startsWith('log/')));
+        return keys;
+      },
+    };
+    const phone = await open(todoStore(), freshIndexedDB(), { remote: counted });
+    expect(phone.getState().count).toBe(2500);
+    expect(phone.loadReport.remote).toMatchObject({ snapshotSeq: 2400, seq: 2500, segments: 100 });
+    // The first page, then the keys after the snapshot: not the 1200 between.
+    expect(listed.length).toBe(LOG_FIRST_PAGE + 100);
+    await phone.close();
+
+    // A damaged newest snapshot: the fall-back lists the log again from the older one.
+    const damaged = remote.objects.get(snapshotKey(2400))!;
+    damaged[damaged.length - 12]! ^= 0xff;
+    listed.length = 0;
+    const tablet = await open(todoStore(), freshIndexedDB(), { remote: counted });
+    expect(tablet.getState().count).toBe(2500);
+    expect(tablet.loadReport.remote).toMatchObject({ snapshotSeq: 1200, seq: 2500, segments: 1300 });
+    expect(listed.length).toBe(LOG_FIRST_PAGE + 100 + 1300);
+    await tablet.close();
+
+    // restoreFromRemote({ atSeq }) below the newest snapshot lists from the one at or before it.
+    remote.objects.set(snapshotKey(2400), damaged.map((byte, i) => (i === damaged.length - 12 ? byte ^ 0xff : byte)));
+    const laptop = await open(todoStore(), freshIndexedDB(), { remote: counted });
+    listed.length = 0;
+    await laptop.restoreFromRemote({ atSeq: 1500 });
+    expect(laptop.getState().count).toBe(1500);
+    expect(listed.every((key) => seqOfKey(key) > 1200 || seqOfKey(key) <= LOG_FIRST_PAGE)).toBe(true);
+    await laptop.close();
   });
 
   test('hydration skips a damaged remote snapshot, falls back to an older one, and reports it', async () => {

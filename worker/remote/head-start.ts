@@ -1,4 +1,4 @@
-import { seqOfKey } from './keys.js';
+import { segmentKey, seqOfKey } from './keys.js';
 import type { Remote } from './remote.js';
 
 // The first steps of a hydration, which need no code but the remote's own:
@@ -11,11 +11,20 @@ import type { Remote } from './remote.js';
 // the codec, which bundlers then split out of the worker's entry chunk
 // (+0.7 KB for every app, remote or not).
 
-/** The keys under `snap/` and `log/`, in ascending order. */
+/** The keys under `snap/`, and under `log/` past `segmentsAfter`, in ascending order. */
 export interface Listing {
   snapshots: string[];
   segments: string[];
+  /** 0 when `segments` is the whole log; else the seq of the snapshot it was listed from. */
+  segmentsAfter: number;
 }
+
+/**
+ * Log keys asked for in the first listing: one S3 page. Backup mode deletes
+ * nothing, so a long-used store's log outgrows it; its keys are then listed
+ * from the snapshot a hydration starts at, not from seq 1.
+ */
+export const LOG_FIRST_PAGE = 1000;
 
 /** Objects fetched at once during a hydration. */
 export const DOWNLOADS_AT_ONCE = 4;
@@ -46,8 +55,18 @@ export function startHydration(remote: Remote): HeadStart {
   return { listing, downloads };
 }
 
-/** Lists `snap/` and `log/` at once. */
-export async function listBucket(remote: Remote, signal?: AbortSignal): Promise<Listing> {
-  const [snapshots, segments] = await Promise.all([remote.list('snap/', {}, signal), remote.list('log/', {}, signal)]);
-  return { snapshots, segments };
+/**
+ * Lists `snap/` and the first page of `log/` at once; a longer log from the
+ * newest snapshot at or before `atSeq` on (see LOG_FIRST_PAGE).
+ */
+export async function listBucket(remote: Remote, signal?: AbortSignal, atSeq = Infinity): Promise<Listing> {
+  const [snapshots, segments] = await Promise.all([remote.list('snap/', {}, signal), remote.list('log/', { limit: LOG_FIRST_PAGE }, signal)]);
+  if (segments.length < LOG_FIRST_PAGE) return { snapshots, segments, segmentsAfter: 0 };
+  const base = Math.max(0, ...snapshots.map(seqOfKey).filter((seq) => seq <= atSeq));
+  return { snapshots, segments: await listSegmentsAfter(remote, base, signal), segmentsAfter: base };
+}
+
+/** The log keys after seq `base` (a snapshot's), in ascending order. */
+export function listSegmentsAfter(remote: Remote, base: number, signal?: AbortSignal): Promise<string[]> {
+  return remote.list('log/', { startAfter: segmentKey(base) }, signal);
 }

@@ -10,7 +10,7 @@ import { toRemoteError } from './remote-error.js';
 import type { JournalRecord, SnapshotRecord } from '../records.js';
 import { readSegmentObject, readSnapshotObject, segmentKey, seqOfKey, snapshotKey, type Heads, type SegmentHeader, type SnapshotHeader } from './objects.js';
 import { advanceHeads } from './shared-snapshot.js';
-import { DOWNLOADS_AT_ONCE, listBucket, type HeadStart, type Listing } from './head-start.js';
+import { DOWNLOADS_AT_ONCE, listBucket, listSegmentsAfter, type HeadStart, type Listing } from './head-start.js';
 import type { Remote } from './remote.js';
 
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
@@ -50,7 +50,7 @@ export async function download(remote: Remote, def: AnyDefinition, now: () => nu
     try {
       // A later attempt lists again: something vanished since the first listing, so its downloads are stale too.
       const started = attempt === 1 ? headStart : undefined;
-      const listing = started?.listing ?? listBucket(remote, signal);
+      const listing = started?.listing ?? listBucket(remote, signal, atSeq);
       const get = (key: string) => started?.downloads.get(key) ?? remote.get(key, signal);
       return await downloadListed(remote, def, now, signal, atSeq, listing, get, attempt === LISTINGS, onSnapshotText);
     } catch (error) {
@@ -78,7 +78,7 @@ async function downloadListed(
   const started = now();
   const damaged: HydrationReport['damaged'] = [];
   const valid = (keys: string[]) => keys.filter((key) => !Number.isNaN(seqOfKey(key)) && seqOfKey(key) <= atSeq);
-  const { snapshots: listedSnapshots, segments: listedSegments } = await listing;
+  const { snapshots: listedSnapshots, segments: listedSegments, segmentsAfter } = await listing;
   const [snapshotKeys, segmentKeys] = [valid(listedSnapshots), valid(listedSegments)];
   if (remote.mode === 'sync' && atSeq !== Infinity) assertProvable(remote, atSeq, listedSnapshots);
   if (snapshotKeys.length === 0 && segmentKeys.length === 0) return undefined;
@@ -88,7 +88,8 @@ async function downloadListed(
   // as it arrives while the others download.
   for (const key of [...snapshotKeys.reverse(), undefined]) {
     const base = key === undefined ? 0 : seqOfKey(key);
-    const after = segmentKeys.filter((k) => seqOfKey(k) > base);
+    // A fall-back to a snapshot older than the one the log was listed from lists it again from there.
+    const after = (base >= segmentsAfter ? segmentKeys : valid(await listSegmentsAfter(remote, base, signal))).filter((k) => seqOfKey(k) > base);
     const snapshotFetch = key === undefined ? undefined : fetchAndRead(get, key, (bytes) => readSnapshotObject(bytes, key, def.name, onSnapshotText));
     snapshotFetch?.catch(() => {}); // awaited below, unless a segment's download fails first
     const segmentObjects = await inParallel(after, DOWNLOADS_AT_ONCE - (snapshotFetch ? 1 : 0), (k) => fetchAndRead(get, k, (bytes) => readSegmentObject(bytes, k, def.name)));
