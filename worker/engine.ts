@@ -184,6 +184,7 @@ export class Engine {
       storeName: this.def.name,
       seq: () => this.seq,
       checkpoint: () => this.checkpoint('periodic'),
+      restore: () => this.restoreFromRemote(),
       now: this.now,
       onStatus: (status) => this.emit({ type: 'remote', status }),
     });

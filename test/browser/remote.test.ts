@@ -1,5 +1,6 @@
 // The remote backup in Chromium, with its offline switch: commits wait while
-// the context is offline and go up when it is back. (Uploads, hydration of a
+// the context is offline and go up when it is back; a new device whose bucket
+// does not answer as it opens takes its history later. (Uploads, hydration of a
 // second profile and a kill mid-upload run in every engine: engines/remote.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { checkBucket } from '../unit/bucket-layout';
@@ -24,6 +25,28 @@ describe('remote backup in Chromium, against Ceph RGW, offline and back', () => 
     await context.setOffline(false);
     await rm(page, 'whenUploaded');
     expect((await checkBucket(bucketRemote(bucket, config.s3.prefix), config.store.name)).through).toBe(5);
+  });
+
+  it("a new device whose bucket does not answer as it opens starts empty, and takes the bucket's history once it does", async () => {
+    const { bucket, config } = await setup('late');
+    const laptop = await openPage();
+    await rm(laptop.page, 'connect', config);
+    await rm(laptop.page, 'append', 1, 20);
+    await rm(laptop.page, 'whenUploaded');
+    const uploaded = await rm(laptop.page, 'state');
+
+    const phone = await openPage();
+    const bucketUrl = `${config.s3.endpoint}/${bucket.name}**`;
+    await phone.context.route(bucketUrl, (route) => route.abort('connectionreset'));
+    const opened = await rm(phone.page, 'connect', config);
+    expect(opened.loadReport.source).not.toBe('remote');
+    expect(opened.seq).toBe(0);
+    await waitFor(phone.page, () => (window as unknown as { rm: RemotePageApi }).rm.remote().lastError?.retrying === true, { what: 'the phone to retry the bucket' });
+    await phone.context.unroute(bucketUrl);
+    await waitFor(phone.page, () => (window as unknown as { rm: RemotePageApi }).rm.state().seq === 20, { what: "the phone to take the bucket's 20 commits", timeoutMs: 20_000 });
+    expect((await rm(phone.page, 'state')).hash).toBe(uploaded.hash);
+    await waitFor(phone.page, () => (window as unknown as { rm: RemotePageApi }).rm.remote().uploadedSeq === 20, { what: 'the phone to count them as uploaded' });
+    expect((await rm(phone.page, 'remote')).lastError).toBeNull();
   });
 
   it('two tabs of one device commit at once: one upload at a time, no object twice, both tabs see the bucket caught up', async () => {

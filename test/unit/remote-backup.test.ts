@@ -160,6 +160,49 @@ describe('remote backup (in-memory remote)', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  test('a new device that opened empty because the bucket was unreachable takes its history once it answers', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const laptop = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    for (let i = 1; i <= 3; i++) await laptop.commit({ type: 'added', id: `t${i}`, text: `todo ${i}` });
+    await laptop.checkpoint();
+    await laptop.commit({ type: 'incremented', by: 7 });
+    await laptop.whenUploaded();
+
+    // Unreachable as it opens; then LISTs answer but GETs still fail; then everything answers.
+    let reachable: 'no' | 'lists' | 'yes' = 'no';
+    const faults = (call: { op: string }): RemoteFaultInjection => (reachable === 'yes' || (reachable === 'lists' && call.op === 'list') ? undefined : 'drop');
+    const phone = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects, faults }) });
+    expect(phone.loadReport.source).not.toBe('remote');
+    expect(phone.getState().count).toBe(0);
+    const states: number[] = [];
+    const stale: unknown[] = [];
+    let failing = false;
+    let errorCleared = 0; // by a retry's start, before anything went through: an app's error banner would flicker
+    phone.subscribe((state) => {
+      states.push(state.count);
+      if (phone.remote.lastError) failing = true;
+      else if (failing && state.count === 0) errorCleared++;
+      if (state.count === 7 && phone.remote.pendingCommits > 0) stale.push(phone.remote); // the replaced uploader's last word
+    });
+    await expect.poll(() => phone.remote.lastError?.retrying).toBe(true); // the uploader keeps trying, with backoff
+    reachable = 'lists';
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(phone.remote.lastError).toMatchObject({ code: 'REMOTE_FAILED', retrying: true }); // a failed download is retried too
+    expect(phone.remote.status).not.toBe('error');
+    reachable = 'yes';
+    await expect.poll(() => phone.getState().count, { timeout: 5_000 }).toBe(7);
+    expect(hashState(phone.getState())).toBe(hashState(laptop.getState()));
+    expect(states).toContain(7); // subscribers hear of it
+    expect(stale).toEqual([]);
+    expect(errorCleared).toBe(0);
+    await expect.poll(() => phone.remote).toMatchObject({ status: 'idle', uploadedSeq: 4, pendingCommits: 0, lastError: null });
+    // It goes on from the bucket's history: its next commit is seq 5, uploaded after the laptop's.
+    expect(await phone.commit({ type: 'incremented', by: 1 })).toEqual({ seq: 5 });
+    await phone.whenUploaded();
+    expect((await checkBucket(memoryRemote({ objects }), 'todos')).through).toBe(5);
+    await Promise.all([laptop.close(), phone.close()]);
+  });
+
   test('two tabs of one device upload one at a time (the device lock): no overlap, each commit in the bucket once', async () => {
     const idb = freshIndexedDB();
     const objects = new Map<string, Uint8Array>();

@@ -136,6 +136,7 @@ export abstract class RemoteLoop {
     if (this.offline) return this.setStatus(); // the `online` event schedules the next round
     try {
       await this.work();
+      if (this.stopped) return; // replaced meanwhile (a restore): the status is the new loop's to tell
       this.failures = 0;
       this.retryAt = 0;
       this.blocked = null;
@@ -149,7 +150,7 @@ export abstract class RemoteLoop {
   /** A network fault retries with backoff; a refusal blocks until it is retried after the longest backoff. */
   private fail(error: unknown): void {
     this.onFailure();
-    const retrying = error instanceof RemoteFault && error.kind === 'transient';
+    const retrying = (error instanceof RemoteFault && error.kind === 'transient') || (error as TidemarkError | undefined)?.details?.retrying === true;
     const mapped = toRemoteError(error, this.doing);
     this.state = { ...this.state, lastError: { code: mapped.code, message: mapped.message, retrying } };
     if (retrying) {

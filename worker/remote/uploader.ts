@@ -33,6 +33,8 @@ export interface UploaderHost extends LoopHost {
   seq(): number;
   /** Writes a snapshot now, for the uploader (a new device should not replay a long log). */
   checkpoint(): Promise<{ seq: number } | null>;
+  /** Replaces the store's data with the remote's (restoreFromRemote): this uploader is stopped and another started. */
+  restore(): Promise<unknown>;
 }
 
 /** One thing to send, decided from the cursor, the journal and the local snapshots; `after` is the cursor once it is sent. */
@@ -124,6 +126,7 @@ export class Uploader extends RemoteLoop {
       first.catch(() => {}); // awaited below, unless the check moved the cursor
       if (this.mustReconcile) {
         const reconciled = await this.reconcile(cursor);
+        if (this.stopped) return; // restored: a new uploader goes on
         this.mustReconcile = false;
         if (!sameCursor(reconciled, cursor)) {
           await first.catch(() => {});
@@ -173,6 +176,7 @@ export class Uploader extends RemoteLoop {
   }
 
   private advance(through: number): void {
+    if (through === this.uploadedSeq) return; // no progress: a retry's start must not clear the last error
     this.uploadedSeq = through;
     this.progressed();
   }
@@ -312,6 +316,12 @@ export class Uploader extends RemoteLoop {
       this.remote.list('log/', { startAfter: segmentKey(cursor.through), limit: RECONCILE_LIMIT }, signal),
       this.remote.list('snap/', { startAfter: snapshotKey(cursor.through), limit: RECONCILE_LIMIT }, signal),
     ]);
+    // Nothing was ever committed here, and the bucket holds a history: this store opened empty without it
+    // (offline, or the network failed), so it takes it now. Once a commit is made here, that is a conflict.
+    if (cursor.through === 0 && this.host.seq() === 0 && segments.length + snapshots.length > 0) {
+      await this.host.restore();
+      return cursor;
+    }
     let current = cursor;
     for (;;) {
       const next = segmentKey(current.through + 1);
