@@ -203,6 +203,35 @@ describe('remote backup (in-memory remote)', () => {
     await Promise.all([laptop.close(), phone.close()]);
   });
 
+  test('a late hydration from a bucket whose history cannot be taken stops with that error, and does not download it again and again', async () => {
+    // A bucket whose only snapshot (seq 2) is damaged, with the segments after it: nothing reaches back to seq 1.
+    const objects = new Map<string, Uint8Array>();
+    const encoded = await encodeState({ items: {}, count: 2 });
+    const snapshot = snapshotObject('todos', { seq: 2, at: 2, kind: 'periodic', version: 1, codec: 'json+gzip', ...encoded });
+    snapshot[snapshot.length - 12]! ^= 0xff;
+    objects.set(snapshotKey(2), snapshot);
+    for (const seq of [3, 4]) {
+      objects.set(segmentKey(seq), await segmentObject('todos', [{ seq, last: seq, version: 1, commits: [{ seq, at: seq, origin: `laptop:${seq}`, events: [{ type: 'incremented', by: 1 }] }] }]));
+    }
+
+    let reachable = false;
+    const gets: string[] = [];
+    const faults = (call: { op: string; key: string }): RemoteFaultInjection => {
+      if (!reachable) return 'drop';
+      if (call.op === 'get') gets.push(call.key);
+      return undefined;
+    };
+    const phone = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects, faults }) });
+    reachable = true;
+    await expect.poll(() => phone.remote.lastError?.code).toBe('DATA_DAMAGED');
+    expect(phone.remote.status).toBe('error');
+    const fetched = gets.length;
+    await new Promise((resolve) => setTimeout(resolve, 300)); // 15 × maxBackoffMs
+    expect(gets.length).toBe(fetched);
+    expect(phone.getState().count).toBe(0); // nothing half-taken
+    await phone.close();
+  });
+
   test('two tabs of one device upload one at a time (the device lock): no overlap, each commit in the bucket once', async () => {
     const idb = freshIndexedDB();
     const objects = new Map<string, Uint8Array>();

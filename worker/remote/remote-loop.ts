@@ -15,6 +15,9 @@ interface Waiter {
   reject(error: TidemarkError): void;
 }
 
+/** See RemoteLoop.waitsForTheApp. */
+export const WAITS_FOR_THE_APP: readonly string[] = ['REMOTE_CONFLICT', 'REMOTE_UNSUPPORTED'];
+
 /**
  * The scheduling every remote worker shares (the backup uploader, the sync
  * loop): one round at a time; a round asked for while one runs follows it;
@@ -59,6 +62,9 @@ export abstract class RemoteLoop {
   get status(): RemoteStatus {
     return this.state;
   }
+
+  /** Errors a later round would only meet again: the loop waits for the app (or the next session). */
+  protected readonly waitsForTheApp: readonly string[] = WAITS_FOR_THE_APP;
 
   /** One round of work; throws on a failure (a RemoteFault, or a TidemarkError that stops the loop). */
   protected abstract work(): Promise<void>;
@@ -162,8 +168,8 @@ export abstract class RemoteLoop {
     } else {
       this.blocked = mapped;
       for (const waiter of this.waiters.splice(0)) waiter.reject(mapped);
-      // A conflict needs the app to act; a refusal may pass (fresh credentials), so try again later.
-      if (mapped.code !== 'REMOTE_CONFLICT' && mapped.code !== 'REMOTE_UNSUPPORTED') this.schedule(this.policy.maxBackoffMs);
+      // A refusal may pass (fresh credentials), so try again later; a conflict needs the app to act.
+      if (!this.waitsForTheApp.includes(mapped.code)) this.schedule(this.policy.maxBackoffMs);
     }
     this.setStatus();
   }

@@ -6,7 +6,7 @@ import { readHeader, readSegmentObject, segmentKey, segmentObject, seqOfKey, sna
 import { RemoteFault, type Remote } from './remote.js';
 import { PendingReader } from './pending-reader.js';
 import { RecentSnapshot } from './recent-snapshot.js';
-import { RemoteLoop, type LoopHost } from './remote-loop.js';
+import { RemoteLoop, WAITS_FOR_THE_APP, type LoopHost } from './remote-loop.js';
 import { readCursor, readPending, writeCursor } from './upload-cursor.js';
 import { withUploadLock } from '../device-lock.js';
 
@@ -65,6 +65,8 @@ export class Uploader extends RemoteLoop {
   /** The bucket may hold uploads the cursor does not know of: at the start, and after a failed round. */
   private mustReconcile = true;
   private readonly recent = new RecentSnapshot();
+  // Also a bucket whose history a late hydration (see reconcile) cannot take: another try would download the same.
+  protected override readonly waitsForTheApp = [...WAITS_FOR_THE_APP, 'DATA_DAMAGED', 'JOURNAL_GAP', 'VERSION_AHEAD', 'MIGRATION_MISSING'];
 
   constructor(
     remote: Remote,
