@@ -203,6 +203,50 @@ describe('remote backup (in-memory remote)', () => {
     await Promise.all([laptop.close(), phone.close()]);
   });
 
+  test('a late hydration with two tabs open writes in place: the other tab catches up instead of closing', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const laptop = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    for (let i = 1; i <= 5; i++) await laptop.commit({ type: 'incremented', by: i });
+    await laptop.whenUploaded();
+    await laptop.close();
+
+    const idb = freshIndexedDB();
+    let reachable = false;
+    const tabRemote = () => memoryRemote({ ...fast, objects, faults: () => (reachable ? undefined : 'drop') });
+    const tabs = [await open(todoStore(), idb, { remote: tabRemote(), broadcast: true }), await open(todoStore(), idb, { remote: tabRemote(), broadcast: true })];
+    expect(tabs.map((tab) => tab.getState().count)).toEqual([0, 0]);
+    reachable = true;
+    await expect.poll(() => tabs.map((tab) => tab.getState().count), { timeout: 5_000 }).toEqual([15, 15]);
+    // Both still open, and they go on from the bucket's history.
+    expect(await tabs[0]!.commit({ type: 'incremented', by: 1 })).toEqual({ seq: 6 });
+    expect(await tabs[1]!.commit({ type: 'incremented', by: 1 })).toEqual({ seq: 7 });
+    for (const tab of tabs) await tab.whenUploaded();
+    expect((await checkBucket(memoryRemote({ objects }), 'todos')).through).toBe(7);
+    await Promise.all(tabs.map((tab) => tab.close()));
+  });
+
+  test('a late hydration in a tab that has not heard of another tab\'s commit is REMOTE_CONFLICT, and discards nothing', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const laptop = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    await laptop.commit({ type: 'incremented', by: 5 });
+    await laptop.whenUploaded();
+    await laptop.close();
+    const before = new Map(objects);
+
+    const idb = freshIndexedDB();
+    let reachable = false;
+    const tabRemote = () => memoryRemote({ ...fast, objects, faults: () => (reachable ? undefined : 'drop') });
+    const quiet = await open(todoStore(), idb, { remote: tabRemote() }); // hears nothing of the other tab
+    const busy = await open(todoStore(), idb, { remote: tabRemote() });
+    await busy.commit({ type: 'incremented', by: 2 });
+    reachable = true;
+    await expect.poll(() => quiet.remote.lastError?.code).toBe('REMOTE_CONFLICT');
+    expect(quiet.remote.lastError?.message).toMatch(/Another tab of this device has committed/);
+    expect((await readJournal(idb, 'todos')).flatMap((record) => record.commits.map((commit: { seq: number }) => commit.seq))).toEqual([1]);
+    expect(objects).toEqual(before);
+    await Promise.all([quiet.close(), busy.close()]);
+  });
+
   test('a late hydration from a bucket whose history cannot be taken stops with that error, and does not download it again and again', async () => {
     // A bucket whose only snapshot (seq 2) is damaged, with the segments after it: nothing reaches back to seq 1.
     const objects = new Map<string, Uint8Array>();

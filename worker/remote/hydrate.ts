@@ -237,13 +237,18 @@ const COMMITS_PER_RECORD = 10_000;
 
 /**
  * Writes a download into an empty database in one transaction, with the
- * uploader's cursor: the remote holds all of it, so none of it is uploaded
+ * uploader's cursor (`ifEmpty`: unless the transaction finds it has data;
+ * then false): the remote holds all of it, so none of it is uploaded
  * again. Consecutive records of one version are packed into larger ones
  * (the remote keeps its own boundaries; locally only snapshot seqs must be
  * record boundaries, and the snapshot comes before every record).
  */
-export async function writeDownload(db: Database, target: string, { snapshot, records, report, heads }: Download): Promise<void> {
+export async function writeDownload(db: Database, target: string, { snapshot, records, report, heads }: Download, ifEmpty = false): Promise<boolean> {
   const tx = db.transaction(['journal', 'snapshots', 'remote'], 'readwrite', { durability: 'strict' });
+  if (ifEmpty) {
+    const [journal, snapshots] = await Promise.all([tx.objectStore('journal').count(), tx.objectStore('snapshots').count()]);
+    if (journal + snapshots > 0) return tx.done.then(() => false);
+  }
   const writes: Promise<unknown>[] = pack(records).map((record) => tx.objectStore('journal').add(record));
   if (snapshot) writes.push(tx.objectStore('snapshots').add(snapshot));
   if (heads) writes.push(tx.objectStore('remote').put({ seq: report.seq, heads }, 'heads'));
@@ -252,6 +257,7 @@ export async function writeDownload(db: Database, target: string, { snapshot, re
   // for it to deliver every request's success event first.
   commitNow(tx);
   await Promise.all([...writes, tx.done]);
+  return true;
 }
 
 function pack(records: readonly JournalRecord[]): JournalRecord[] {

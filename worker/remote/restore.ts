@@ -18,8 +18,9 @@ type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
 /**
  * Downloads the remote's newest state, then deletes the store's database
- * and writes it anew from the download. `stopUploads` runs before anything
- * changes; `onVersionChange` is the new connection's handler.
+ * and writes it anew from the download; a store without commits is written
+ * in place. `stopUploads` runs before the database is deleted (after the
+ * write in place); `onVersionChange` is the new connection's handler.
  */
 export async function restoreFromRemote(
   store: { db: Database; def: AnyDefinition; remote: Remote; indexedDB: IDBFactory; now: () => number },
@@ -46,11 +47,25 @@ export async function restoreFromRemote(
     throw toRemoteError(error, `download store "${def.name}" from ${remote.target}`);
   }
   if (!downloaded) throw new TidemarkError('REMOTE_FAILED', `${remote.target} holds nothing for store "${def.name}" to restore from.`);
-  stopUploads();
-  db.close();
-  await deleteDatabase(indexedDB, def.name);
-  const fresh = await openDatabase(def.name, indexedDB, onVersionChange);
-  await writeDownload(fresh, remote.target, downloaded);
+  let fresh = db;
+  // A store with no commit (a new device that could not hydrate as it opened) is written in place, so its
+  // other tabs catch up instead of closing; unless one of them has committed meanwhile.
+  if (device.seq === 0 && !options.discardLocal) {
+    if (!(await writeDownload(db, remote.target, downloaded, true))) {
+      throw new TidemarkError(
+        'REMOTE_CONFLICT',
+        `Another tab of this device has committed to store "${def.name}" since it opened, and ${remote.target} does not have those commits; ` +
+          'restoring from it would discard them. Pass { discardLocal: true } to restore anyway.',
+      );
+    }
+    stopUploads();
+  } else {
+    stopUploads();
+    db.close();
+    await deleteDatabase(indexedDB, def.name);
+    fresh = await openDatabase(def.name, indexedDB, onVersionChange);
+    await writeDownload(fresh, remote.target, downloaded);
+  }
   const loaded = rebuildDownload(def, downloaded, started, now);
   loaded.report = { ...loaded.report, source: 'remote', remote: downloaded.report };
   const discarded = Math.max(0, device.seq - device.uploadedSeq);
