@@ -20,6 +20,7 @@ import type { Uploader } from './remote/uploader.js';
 import type { DeviceOutcome, Shared } from './remote/outbox.js';
 import type { OutboxEntry } from './records.js';
 import type { Syncer } from './remote/syncer.js';
+import type { Download } from './remote/hydrate.js';
 import { detectDataLoss, writeDataMarker } from './data-marker.js';
 import { TransactionGate } from './transaction-gate.js';
 import { readStorage } from './storage-estimate.js';
@@ -184,7 +185,8 @@ export class Engine {
       storeName: this.def.name,
       seq: () => this.seq,
       checkpoint: () => this.checkpoint('periodic'),
-      restore: () => this.restoreFromRemote(),
+      def: this.def,
+      restore: (downloaded) => this.restoreFromRemote({}, downloaded),
       now: this.now,
       onStatus: (status) => this.emit({ type: 'remote', status }),
     });
@@ -646,14 +648,14 @@ export class Engine {
    * @throws TidemarkError `REMOTE_CONFLICT` when this device has commits the
    * bucket lacks and `discardLocal` is not set; the download's errors.
    */
-  restoreFromRemote(options: RestoreOptions = {}): Promise<RestoreResult> {
+  restoreFromRemote(options: RestoreOptions = {}, downloaded?: Download): Promise<RestoreResult> {
     const remote = this.options.remote;
     const loop = this.syncer ?? this.uploader;
     if (!remote || !loop) return Promise.reject(this.noRemote());
     if (this.closedBecause || this.closing) return Promise.reject(this.closedError());
     if (options.atSeq !== undefined) return this.remoteParts!.restoreAtSeq({ ...this.historyHost(), remote, now: this.now }, options.atSeq);
-    const run = (async () => {
-      await this.writing;
+    // Commits wait behind the restore, queued, as behind a write.
+    return this.exclusive(async () => {
       // In sync mode what the bucket lacks is the outbox: the device seq is the shared seq plus its length.
       const uploadedSeq = this.shared ? this.shared.seq : loop.status.uploadedSeq;
       const restored = await this.remoteParts!.restoreFromRemote(
@@ -662,6 +664,7 @@ export class Engine {
         options,
         () => loop.stop(this.closedError()),
         () => this.closeForVersionChange(),
+        downloaded,
       );
       this.db = restored.db;
       this.confirmed.adopt(restored.loaded);
@@ -680,13 +683,7 @@ export class Engine {
       }
       this.tabs?.announce(this.seq);
       return restored.result;
-    })();
-    // Commits wait behind the restore, as behind a write.
-    this.writing = run.then(() => {}, () => {}).finally(() => {
-      this.writing = null;
-      this.pump();
     });
-    return run;
   }
 
   private noRemote(): TidemarkError {

@@ -1,6 +1,8 @@
 // A yield to the event loop for long work in the worker (a checkpoint, a
 // history replay), so commits' messages and transactions' events get a turn.
 
+// Node's (the library's own types leave Node out).
+const { setImmediate } = globalThis as { setImmediate?: (callback: () => void) => unknown };
 const channel = new MessageChannel();
 const waiting: Array<() => void> = [];
 channel.port1.onmessage = () => waiting.shift()?.();
@@ -16,7 +18,7 @@ channel.port1.onmessage = () => waiting.shift()?.();
  */
 export function yieldToOthers(): Promise<void> {
   return new Promise((resolve) => {
-    if (typeof setImmediate === 'function') return void setImmediate(resolve);
+    if (setImmediate) return void setImmediate(resolve);
     waiting.push(resolve);
     channel.port2.postMessage(null);
   });

@@ -203,6 +203,29 @@ describe('remote backup (in-memory remote)', () => {
     await Promise.all([laptop.close(), phone.close()]);
   });
 
+  test('a late hydration downloads before it holds commits back: one made meanwhile is written at once, and makes it a conflict', async () => {
+    const objects = new Map<string, Uint8Array>();
+    const laptop = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+    await laptop.commit({ type: 'incremented', by: 5 });
+    await laptop.whenUploaded();
+    await laptop.close();
+
+    let reachable = false;
+    let getsStarted = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const remote = memoryRemote({ ...fast, objects, faults: () => (reachable ? undefined : 'drop') });
+    const slow: Remote = { ...remote, get: async (key, signal) => (getsStarted++, await released, remote.get(key, signal)) };
+    const phone = await open(todoStore(), freshIndexedDB(), { remote: slow });
+    reachable = true;
+    await expect.poll(() => getsStarted).toBeGreaterThan(0); // the late hydration's download has begun
+    expect(await phone.commit({ type: 'incremented', by: 1 })).toEqual({ seq: 1 }); // not held behind it
+    release();
+    await expect.poll(() => phone.remote.lastError?.code).toBe('REMOTE_CONFLICT');
+    expect(phone.getState().count).toBe(1);
+    await phone.close();
+  });
+
   test('a late hydration with two tabs open writes in place: the other tab catches up instead of closing', async () => {
     const objects = new Map<string, Uint8Array>();
     const laptop = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });

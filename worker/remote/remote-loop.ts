@@ -156,7 +156,7 @@ export abstract class RemoteLoop {
   /** A network fault retries with backoff; a refusal blocks until it is retried after the longest backoff. */
   private fail(error: unknown): void {
     this.onFailure();
-    const retrying = (error instanceof RemoteFault && error.kind === 'transient') || (error as TidemarkError | undefined)?.details?.retrying === true;
+    const retrying = error instanceof RemoteFault && error.kind === 'transient';
     const mapped = toRemoteError(error, this.doing);
     this.state = { ...this.state, lastError: { code: mapped.code, message: mapped.message, retrying } };
     if (retrying) {

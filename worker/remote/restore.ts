@@ -17,9 +17,9 @@ import { toRemoteError } from './remote-error.js';
 type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 
 /**
- * Downloads the remote's newest state, then deletes the store's database
- * and writes it anew from the download; a store without commits is written
- * in place. `stopUploads` runs before the database is deleted (after the
+ * Downloads the remote's newest state (unless `downloaded` is given), then
+ * deletes the store's database and writes it anew from the download; a
+ * store without commits is written in place. `stopUploads` runs before the database is deleted (after the
  * write in place); `onVersionChange` is the new connection's handler.
  */
 export async function restoreFromRemote(
@@ -28,6 +28,7 @@ export async function restoreFromRemote(
   options: RestoreOptions,
   stopUploads: () => void,
   onVersionChange: () => void,
+  downloaded?: Download,
 ): Promise<{ db: Database; loaded: LoadedState; result: RestoreResult }> {
   const { db, def, remote, indexedDB, now } = store;
   const started = now();
@@ -40,9 +41,8 @@ export async function restoreFromRemote(
       { details: { unuploaded } },
     );
   }
-  let downloaded: Download | undefined;
   try {
-    downloaded = await download(remote, def, now);
+    downloaded ??= await download(remote, def, now);
   } catch (error) {
     throw toRemoteError(error, `download store "${def.name}" from ${remote.target}`);
   }

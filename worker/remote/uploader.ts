@@ -9,6 +9,8 @@ import { RecentSnapshot } from './recent-snapshot.js';
 import { RemoteLoop, WAITS_FOR_THE_APP, type LoopHost } from './remote-loop.js';
 import { readCursor, readPending, writeCursor } from './upload-cursor.js';
 import { withUploadLock } from '../device-lock.js';
+import type { Reducers, StoreDefinition } from '../../src/define-store.js';
+import { download, type Download } from './hydrate.js';
 
 /** Journal records read per step; a segment takes as many as fit in `segmentBytes`. */
 const RECORDS_PER_READ = 5000;
@@ -33,8 +35,9 @@ export interface UploaderHost extends LoopHost {
   seq(): number;
   /** Writes a snapshot now, for the uploader (a new device should not replay a long log). */
   checkpoint(): Promise<{ seq: number } | null>;
-  /** Replaces the store's data with the remote's (restoreFromRemote): this uploader is stopped and another started. */
-  restore(): Promise<unknown>;
+  readonly def: StoreDefinition<unknown, Reducers<unknown>>;
+  /** Replaces the store's data with a download (restoreFromRemote): this uploader is stopped and another started. */
+  restore(downloaded: Download): Promise<unknown>;
 }
 
 /** One thing to send, decided from the cursor, the journal and the local snapshots; `after` is the cursor once it is sent. */
@@ -320,8 +323,10 @@ export class Uploader extends RemoteLoop {
     ]);
     // Nothing was ever committed here, and the bucket holds a history: this store opened empty without it
     // (offline, or the network failed), so it takes it now. Once a commit is made here, that is a conflict.
+    // Downloaded first: commits made meanwhile do not wait for the network (and then make it a conflict).
     if (cursor.through === 0 && this.host.seq() === 0 && segments.length + snapshots.length > 0) {
-      await this.host.restore();
+      const downloaded = await download(this.remote, this.host.def, this.host.now, { signal });
+      if (downloaded) await this.host.restore(downloaded);
       return cursor;
     }
     let current = cursor;
