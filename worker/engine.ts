@@ -641,9 +641,11 @@ export class Engine {
   /**
    * Replaces this device's data with the newest state in the remote: for a
    * device whose history diverged from the bucket (REMOTE_CONFLICT) or whose
-   * data is not trusted. Downloads first (nothing changes if that fails),
-   * then deletes and rewrites the database: other tabs' stores close, as
-   * when the database is cleared. Commits queued meanwhile are written after.
+   * data is not trusted. Downloads first (nothing changes if that fails;
+   * `downloaded`: done already), then deletes and rewrites the database:
+   * other tabs' stores close, as when the database is cleared. A store
+   * without a commit is written in place, and its other tabs catch up.
+   * Commits queued meanwhile are written after.
    *
    * @throws TidemarkError `REMOTE_CONFLICT` when this device has commits the
    * bucket lacks and `discardLocal` is not set; the download's errors.
