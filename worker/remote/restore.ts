@@ -19,8 +19,9 @@ type AnyDefinition = StoreDefinition<unknown, Reducers<unknown>>;
 /**
  * Downloads the remote's newest state (unless `downloaded` is given), then
  * deletes the store's database and writes it anew from the download; a
- * store without commits is written in place. `stopUploads` runs before the database is deleted (after the
- * write in place); `onVersionChange` is the new connection's handler.
+ * store without commits is written in place. `stopUploads` runs before the
+ * database is deleted, or after the write in place; `onVersionChange` is
+ * the new connection's handler.
  */
 export async function restoreFromRemote(
   store: { db: Database; def: AnyDefinition; remote: Remote; indexedDB: IDBFactory; now: () => number },

@@ -35,6 +35,7 @@ export interface UploaderHost extends LoopHost {
   seq(): number;
   /** Writes a snapshot now, for the uploader (a new device should not replay a long log). */
   checkpoint(): Promise<{ seq: number } | null>;
+  /** The store's definition: a late hydration (see reconcile) downloads with it. */
   readonly def: StoreDefinition<unknown, Reducers<unknown>>;
   /** Replaces the store's data with a download (restoreFromRemote): this uploader is stopped and another started. */
   restore(downloaded: Download): Promise<unknown>;
