@@ -85,14 +85,20 @@ async function downloadListed(
 
   // From the newest snapshot down (and last from seq 0): the snapshot and the
   // segments after it are fetched together, a few at a time, each verified
-  // as it arrives while the others download.
+  // as it arrives while the others download. A fall-back to an older
+  // snapshot reuses the segments fetched for the newer one.
+  const segments = new Map<string, Promise<Fetched<{ header: SegmentHeader; records: JournalRecord[] }>>>();
+  const fetchSegment = (k: string) => {
+    if (!segments.has(k)) segments.set(k, fetchAndRead(get, k, (bytes) => readSegmentObject(bytes, k, def.name)));
+    return segments.get(k)!;
+  };
   for (const key of [...snapshotKeys.reverse(), undefined]) {
     const base = key === undefined ? 0 : seqOfKey(key);
     // A fall-back to a snapshot older than the one the log was listed from lists it again from there.
     const after = (base >= segmentsAfter ? segmentKeys : valid(await listSegmentsAfter(remote, base, signal))).filter((k) => seqOfKey(k) > base);
     const snapshotFetch = key === undefined ? undefined : fetchAndRead(get, key, (bytes) => readSnapshotObject(bytes, key, def.name, onSnapshotText));
     snapshotFetch?.catch(() => {}); // awaited below, unless a segment's download fails first
-    const segmentObjects = await inParallel(after, DOWNLOADS_AT_ONCE - (snapshotFetch ? 1 : 0), (k) => fetchAndRead(get, k, (bytes) => readSegmentObject(bytes, k, def.name)));
+    const segmentObjects = await inParallel(after, DOWNLOADS_AT_ONCE - (snapshotFetch ? 1 : 0), fetchSegment);
     const snapshotObject = await snapshotFetch;
     if (!last && segmentObjects.some((object) => object === undefined)) throw new Vanished();
     // Sync mode: a snapshot that appears after this point may mean compaction deleted keys of this chain
