@@ -11,6 +11,16 @@ import { freshIndexedDB, open, readJournal, rejection, request, todoStore, withR
 
 const fast = { uploadDelayMs: 0, maxBackoffMs: 20 };
 
+/** A bucket another device uploaded one commit to for each of `increments`, then closed. */
+async function uploadedBucket(increments: number[]): Promise<Map<string, Uint8Array>> {
+  const objects = new Map<string, Uint8Array>();
+  const laptop = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
+  for (const by of increments) await laptop.commit({ type: 'incremented', by });
+  await laptop.whenUploaded();
+  await laptop.close();
+  return objects;
+}
+
 describe('remote backup (in-memory remote)', () => {
   test('whenUploaded resolves once the bucket holds every commit, as one segment from seq 1', async () => {
     const remote = memoryRemote(fast);
@@ -204,11 +214,7 @@ describe('remote backup (in-memory remote)', () => {
   });
 
   test('a late hydration downloads before it holds commits back: one made meanwhile is written at once, and makes it a conflict', async () => {
-    const objects = new Map<string, Uint8Array>();
-    const laptop = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
-    await laptop.commit({ type: 'incremented', by: 5 });
-    await laptop.whenUploaded();
-    await laptop.close();
+    const objects = await uploadedBucket([5]);
 
     let reachable = false;
     let getsStarted = 0;
@@ -227,11 +233,7 @@ describe('remote backup (in-memory remote)', () => {
   });
 
   test('a late hydration with two tabs open writes in place: the other tab catches up instead of closing', async () => {
-    const objects = new Map<string, Uint8Array>();
-    const laptop = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
-    for (let i = 1; i <= 5; i++) await laptop.commit({ type: 'incremented', by: i });
-    await laptop.whenUploaded();
-    await laptop.close();
+    const objects = await uploadedBucket([1, 2, 3, 4, 5]);
 
     const idb = freshIndexedDB();
     let reachable = false;
@@ -249,11 +251,7 @@ describe('remote backup (in-memory remote)', () => {
   });
 
   test('a late hydration in a tab that has not heard of another tab\'s commit is REMOTE_CONFLICT, and discards nothing', async () => {
-    const objects = new Map<string, Uint8Array>();
-    const laptop = await open(todoStore(), freshIndexedDB(), { remote: memoryRemote({ ...fast, objects }) });
-    await laptop.commit({ type: 'incremented', by: 5 });
-    await laptop.whenUploaded();
-    await laptop.close();
+    const objects = await uploadedBucket([5]);
     const before = new Map(objects);
 
     const idb = freshIndexedDB();
