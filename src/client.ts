@@ -125,6 +125,8 @@ export async function connectStore<S, R extends Reducers<S>>(
   let resyncing = false;
   let savedWaiters: Array<() => void> = [];
   let remoteStatus = hello.remote;
+  // The open's; a restore from the remote brings its own.
+  let report = hello.report;
   let onBye = (): void => {};
   /** Why calls fail at once: the page closed the store, or the worker failed. */
   let ended: TidemarkError | null = null;
@@ -155,7 +157,10 @@ export async function connectStore<S, R extends Reducers<S>>(
       change(() => mirror.confirm(data.commits) || void resync());
       outbox.written(data.commits);
     } else if (data.type === 'rejected') outbox.rejected(data.origin, fromWireError(data.error));
-    else if (data.type === 'reset') change(() => mirror.reset(data.seq, data.stateJson));
+    else if (data.type === 'reset') {
+      if (data.report) report = data.report;
+      change(() => mirror.reset(data.seq, data.stateJson));
+    }
     else if (data.type === 'bye') onBye();
     else if (data.type === 'remote') {
       remoteStatus = data.status;
@@ -281,7 +286,7 @@ export async function connectStore<S, R extends Reducers<S>>(
     exportBackup: () => whenSaved().then(() => call('exportBackup')),
     importBackup: (file, importOptions = {}) => whenSaved().then(() => call('importBackup', file, importOptions)),
     get loadReport(): LoadReport {
-      return hello.report;
+      return report;
     },
     async close() {
       if (closedReason) return;

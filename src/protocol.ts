@@ -108,8 +108,8 @@ export type WorkerChange =
   | { type: 'rejected'; origin: string; error: WireError }
   /** The answer to `goodbye`: every commit sent before it is settled. */
   | { type: 'bye' }
-  /** The worker rebuilt its state (it fell behind a trimmed journal): start over from this. */
-  | { type: 'reset'; seq: number; stateJson: string }
+  /** The worker rebuilt its state (it fell behind a trimmed journal, or restored from the remote): start over from this; `report` is a restore's. */
+  | { type: 'reset'; seq: number; stateJson: string; report?: LoadReport }
   /** The worker's store closed (e.g. another tab is deleting the database); commits will fail with `CLOSED`. */
   | { type: 'closed'; reason: string }
   /** The remote uploader's status changed. */

@@ -141,7 +141,7 @@ export interface Store<S, E> {
    * deletes it). Listeners are called when it changes.
    */
   readonly closedReason: string | null;
-  /** How the state was rebuilt when the store opened. */
+  /** How the state was rebuilt when the store opened, or by the latest restore from the remote. */
   readonly loadReport: LoadReport;
   /** Finishes pending commits, writes a last snapshot if needed, and closes. Later calls reject with `CLOSED`. */
   close(): Promise<void>;

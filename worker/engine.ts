@@ -69,7 +69,7 @@ export interface EngineOptions {
 /** What the engine tells its listeners, in seq order. */
 export type EngineChange =
   | { type: 'commits'; commits: CommitRecord[] }
-  | { type: 'reset'; seq: number; state: unknown }
+  | { type: 'reset'; seq: number; state: unknown; report?: LoadReport }
   | { type: 'closed'; reason: string }
   | { type: 'remote'; status: RemoteStatus };
 
@@ -676,7 +676,7 @@ export class Engine {
         this.shared = { state: this.state, seq: this.seq };
         this.pending = [];
       }
-      this.emit({ type: 'reset', seq: this.seq, state: this.state });
+      this.emit({ type: 'reset', seq: this.seq, state: this.state, report: this.report });
       this.uploader = this.newUploader();
       await this.uploader?.start();
       if (this.shared) {

@@ -54,7 +54,7 @@ export function serveStore<S, R extends Reducers<S>>(def: StoreDefinition<S, R>,
 
   const forward = (engine: Engine, change: EngineChange): void => {
     const message: WorkerChange =
-      change.type === 'reset' ? { type: 'reset', seq: change.seq, stateJson: engine.getStateJson() } : change;
+      change.type === 'reset' ? { type: 'reset', seq: change.seq, stateJson: engine.getStateJson(), ...(change.report && { report: change.report }) } : change;
     for (const port of ports.values()) port.postMessage(message);
   };
   void opening.then((engine) => engine.subscribe((change) => forward(engine, change)), () => {});

@@ -203,6 +203,7 @@ describe('remote backup (in-memory remote)', () => {
     await expect.poll(() => phone.getState().count, { timeout: 5_000 }).toBe(7);
     expect(hashState(phone.getState())).toBe(hashState(laptop.getState()));
     expect(states).toContain(7); // subscribers hear of it
+    expect(phone.loadReport).toMatchObject({ source: 'remote', remote: { snapshotSeq: 3, seq: 4 } });
     expect(stale).toEqual([]);
     expect(errorCleared).toBe(0);
     await expect.poll(() => phone.remote).toMatchObject({ status: 'idle', uploadedSeq: 4, pendingCommits: 0, lastError: null });
