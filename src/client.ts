@@ -160,8 +160,7 @@ export async function connectStore<S, R extends Reducers<S>>(
     else if (data.type === 'reset') {
       if (data.report) report = data.report;
       change(() => mirror.reset(data.seq, data.stateJson));
-    }
-    else if (data.type === 'bye') onBye();
+    } else if (data.type === 'bye') onBye();
     else if (data.type === 'remote') {
       remoteStatus = data.status;
       notify(mirror.state);
