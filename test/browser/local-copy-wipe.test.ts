@@ -32,7 +32,8 @@ describe('a store with an OPFS copy whose database Chromium wipes on relaunch', 
   }, 180_000);
 
   it('in the kill loop, every wipe provoked while a page commits is rebuilt from the copy: no acknowledged commit through the recovered seq is missing', async () => {
-    const report = await runKillLoop({ kills: 6, localCopy: true, provokeWipeEvery: 2 });
+    // A line per kill: a wipe that was not rebuilt shows which kill, and what the store reported.
+    const report = await runKillLoop({ kills: 6, localCopy: true, provokeWipeEvery: 2, log: (line) => console.log(line) });
     console.log(`kill loop with a local copy: ${JSON.stringify({ ...report, findings: report.findings.length })}`);
     expect(report.findings).toEqual([]);
     expect(report.wipesProvoked).toBeGreaterThan(0); // both writers held at the kill (a queued checkpoint can stop them)
