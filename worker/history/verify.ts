@@ -86,7 +86,6 @@ async function verifyOnce(
   };
 }
 
-
 /**
  * Where the retained window starts, the snapshot there (if any) and the
  * stored hashes of the snapshots after it at the store's version, in one
@@ -107,6 +106,7 @@ async function readCheckpoints(db: Database, def: AnyDefinition): Promise<{ from
   await tx.done;
   return { fromSeq, checkpoints, base };
 }
+
 function diverged(
   def: AnyDefinition,
   seq: number,
